@@ -1,0 +1,161 @@
+//! Signed provenance records: one per operation on data.
+//!
+//! A [`Record`] is a [`RecordBody`] (the activity, its executing agent, the
+//! data it used and generated, and the per-data hash-chain links) plus the
+//! agent's ed25519 signature. Hashing and signing work on the body's
+//! canonical JSON ([RFC 8785] JCS, see [`crate::canonical`]):
+//!
+//! - signature = ed25519(secret key, [`SIGNING_CONTEXT`] ‖ JCS(body));
+//! - record hash = SHA-256(JCS(record)), the record being
+//!   `{"body": …, "signature": …}`.
+//!
+//! [RFC 8785]: https://www.rfc-editor.org/rfc/rfc8785
+
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::to_canonical_json;
+use crate::error::{Error, ValidationError};
+use crate::ids::{DataId, HexBytes, RecordHash};
+use crate::model::{Activity, Agent, Data};
+
+/// The format version a body declares in its `v` field.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Domain-separation prefix of every signed message, so that a record
+/// signature can never be replayed as a signature over anything else.
+pub const SIGNING_CONTEXT: &[u8] = b"carbon-provenance/record/v1\n";
+
+/// The previous record for one data item: a link of its hash chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainLink {
+    /// The data item.
+    pub data: DataId,
+    /// Hash of the latest earlier record that touched the item (used or
+    /// generated it); `None` for the first record of a new item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<HexBytes>,
+}
+
+/// What an agent signs: one operation on data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBody {
+    /// Format version ([`FORMAT_VERSION`]).
+    pub v: u32,
+    /// The activity.
+    pub activity: Activity,
+    /// The executing agent (PROV-DM `wasAssociatedWith(activity, agent)`);
+    /// it signs the record.
+    pub agent: Agent,
+    /// Data the activity used (PROV-DM `used`). Sorted, no repeats.
+    #[serde(default)]
+    pub used: Vec<DataId>,
+    /// Data the activity generated, new items or new versions (PROV-DM
+    /// `wasGeneratedBy`). Sorted by id, no repeats.
+    #[serde(default)]
+    pub generated: Vec<Data>,
+    /// One hash-chain link per data item used or generated, sorted by id.
+    pub chain: Vec<ChainLink>,
+}
+
+impl RecordBody {
+    /// Ids of every data item the record touches (used or generated), sorted
+    /// and without repeats: exactly the ids its chain must link.
+    pub fn touched(&self) -> Vec<DataId> {
+        let mut ids: Vec<DataId> = self
+            .used
+            .iter()
+            .cloned()
+            .chain(self.generated.iter().map(|d| d.id.clone()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// The canonical (JCS) bytes of the body.
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, Error> {
+        to_canonical_json(self)
+    }
+
+    /// The exact message the agent signs: [`SIGNING_CONTEXT`] ‖ JCS(body).
+    pub fn signing_message(&self) -> Result<Vec<u8>, Error> {
+        let mut msg = SIGNING_CONTEXT.to_vec();
+        msg.extend_from_slice(&self.canonical_bytes()?);
+        Ok(msg)
+    }
+
+    /// Signs the body. The key must be the executing agent's: a record whose
+    /// `agent.public_key` does not match is refused here rather than
+    /// producing a record that can never verify.
+    pub fn sign(self, key: &SigningKey) -> Result<Record, Error> {
+        let public = key.verifying_key().to_bytes();
+        if self.agent.public_key.0 != public {
+            return Err(ValidationError::KeyMismatch {
+                agent: self.agent.id.clone(),
+            }
+            .into());
+        }
+        let sig = key.sign(&self.signing_message()?);
+        Ok(Record {
+            body: self,
+            signature: HexBytes(sig.to_bytes().to_vec()),
+        })
+    }
+}
+
+/// A signed record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// What was signed.
+    pub body: RecordBody,
+    /// The executing agent's ed25519 signature (64 bytes, hex).
+    pub signature: HexBytes,
+}
+
+impl Record {
+    /// The canonical (JCS) bytes of the whole record.
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, Error> {
+        to_canonical_json(self)
+    }
+
+    /// The record's hash: SHA-256 of its canonical bytes.
+    pub fn hash(&self) -> Result<RecordHash, Error> {
+        Ok(RecordHash::of(&self.canonical_bytes()?))
+    }
+
+    /// Checks the signature against the executing agent's public key.
+    pub fn verify_signature(&self) -> Result<(), ValidationError> {
+        let agent = &self.body.agent;
+        let key: [u8; 32] = agent
+            .public_key
+            .as_array()
+            .ok_or(ValidationError::WrongLength {
+                field: "agent.public_key",
+                expected: 32,
+                actual: agent.public_key.0.len(),
+            })?;
+        let sig: [u8; 64] = self
+            .signature
+            .as_array()
+            .ok_or(ValidationError::WrongLength {
+                field: "signature",
+                expected: 64,
+                actual: self.signature.0.len(),
+            })?;
+        let bad = || ValidationError::BadSignature {
+            agent: agent.id.clone(),
+            activity: self.body.activity.id.clone(),
+        };
+        let key = VerifyingKey::from_bytes(&key).map_err(|_| bad())?;
+        let msg = self.body.signing_message().map_err(|_| bad())?;
+        // verify_strict refuses small-order keys and non-canonical
+        // signatures, so one body has exactly one valid signature per key.
+        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&sig))
+            .map_err(|_| bad())?;
+        Ok(())
+    }
+}
