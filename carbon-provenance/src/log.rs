@@ -161,10 +161,10 @@ impl<S: ProvenanceStore> ProvenanceLog<S> {
                 .prev
                 .as_ref()
                 .and_then(|p| p.as_array().map(RecordHash));
+            if head.is_none() && body.used.binary_search(&link.data).is_ok() {
+                return Err(ValidationError::UnknownData(link.data.clone()).into());
+            }
             if head != found {
-                if head.is_none() && body.used.binary_search(&link.data).is_ok() {
-                    return Err(ValidationError::UnknownData(link.data.clone()).into());
-                }
                 return Err(ValidationError::BrokenChain {
                     data: link.data.clone(),
                     expected: head,
