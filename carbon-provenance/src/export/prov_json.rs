@@ -276,6 +276,19 @@ pub fn import_prov_json(bytes: &[u8], limits: &Limits) -> Result<History, Error>
             .and_then(Value::as_str)
             .ok_or_else(|| bad(format!("activity {id}: no carbon:record")))?;
         let rec = crate::canonical::decode_canonical_record(text.as_bytes(), &Limits::RECORD)?;
+        // The PROV description must be the record's own, not a relabelling.
+        if *id != qn("act", rec.body.activity.id.as_str()) {
+            return Err(bad(format!(
+                "activity {id} carries the record of {}",
+                rec.body.activity.id
+            )));
+        }
+        let hash = a.pointer("/carbon:recordHash/$").and_then(Value::as_str);
+        if hash != Some(rec.hash()?.to_hex().as_str()) {
+            return Err(bad(format!(
+                "activity {id}: carbon:recordHash does not match its record"
+            )));
+        }
         recs.push((seq, rec));
     }
     recs.sort_by_key(|(s, _)| *s);
