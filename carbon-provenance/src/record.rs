@@ -91,6 +91,16 @@ impl RecordBody {
     /// `agent.public_key` does not match is refused here rather than
     /// producing a record that can never verify.
     pub fn sign(self, key: &SigningKey) -> Result<Record, Error> {
+        let signature = self.signature(key)?;
+        Ok(Record {
+            body: self,
+            signature,
+        })
+    }
+
+    /// The signature [`RecordBody::sign`] attaches, without consuming the
+    /// body. Refuses a key that is not the executing agent's.
+    pub fn signature(&self, key: &SigningKey) -> Result<HexBytes, Error> {
         let public = key.verifying_key().to_bytes();
         if self.agent.public_key.0 != public {
             return Err(ValidationError::KeyMismatch {
@@ -99,10 +109,7 @@ impl RecordBody {
             .into());
         }
         let sig = key.sign(&self.signing_message()?);
-        Ok(Record {
-            body: self,
-            signature: HexBytes(sig.to_bytes().to_vec()),
-        })
+        Ok(HexBytes(sig.to_bytes().to_vec()))
     }
 }
 

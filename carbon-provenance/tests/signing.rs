@@ -174,3 +174,53 @@ fn committed_sample_file_matches_the_generator() {
     let h = History::from_json(text.as_bytes(), &Limits::HISTORY).expect("parses");
     h.replay().expect("replays");
 }
+
+mod properties {
+    use carbon_provenance::example::{activity, agent, agent_key, data};
+    use carbon_provenance::{
+        ActivityKind, AgentKind, Limits, Param, RecordBody, decode_canonical_record,
+        record::FORMAT_VERSION,
+    };
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any text (control characters, quotes, non-BMP characters) and any
+        /// safe integer survive canonicalisation, decoding and verification.
+        #[test]
+        fn canonical_records_round_trip_and_verify(
+            label in "\\PC{0,40}",
+            location in proptest::option::of("[\\x00-\\x7f\\u{80}-\\u{10ffff}]{0,20}"),
+            params in proptest::collection::btree_map("\\PC{1,8}", prop_oneof![
+                (-(1i64 << 53) + 1..(1i64 << 53)).prop_map(Param::Int),
+                "\\PC{0,12}".prop_map(Param::Text),
+            ], 0..6),
+            start in 0u64..(1 << 52),
+            len in 0u64..1_000_000,
+        ) {
+            let mut act = activity("a1", ActivityKind::Create, start, len).expect("valid");
+            act.location = location;
+            act.conditions = params;
+            let mut d = data("d1", "t", 1, &[]).expect("valid");
+            d.label = label;
+            let body = RecordBody {
+                v: FORMAT_VERSION,
+                activity: act,
+                agent: agent("ag", AgentKind::Device, None).expect("valid"),
+                used: vec![],
+                generated: vec![d],
+                chain: vec![carbon_provenance::ChainLink {
+                    data: carbon_provenance::DataId::new("d1").expect("valid"),
+                    prev: None,
+                }],
+            };
+            let rec = body.sign(&agent_key("ag")).expect("own key");
+            let bytes = rec.canonical_bytes().expect("serialises");
+            let back = decode_canonical_record(&bytes, &Limits::RECORD).expect("decodes");
+            prop_assert_eq!(&back, &rec);
+            prop_assert!(back.verify_signature().is_ok());
+            carbon_provenance::check_record(&back, &Limits::RECORD).expect("valid");
+        }
+    }
+}

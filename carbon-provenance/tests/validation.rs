@@ -138,9 +138,17 @@ fn rejects_too_many_conditions() {
 fn rejects_integers_beyond_two_to_the_53() {
     let mut l = log();
     let mut b = body(&l, &["verification-2025"], "summary");
+    let mut rec = sign(b.clone());
+    // Such a body cannot even be signed: canonical JSON refuses the number.
     b.generated[0].size = 1 << 53;
     assert!(matches!(
-        refused(&mut l, sign(b)),
+        b.sign(&agent_key("acme-mrv")),
+        Err(Error::Encode(_))
+    ));
+    // Arriving from elsewhere, it is refused by validation.
+    rec.body.generated[0].size = 1 << 53;
+    assert!(matches!(
+        refused(&mut l, rec),
         ValidationError::IntegerOutOfRange {
             field: "generated.size",
             ..
