@@ -1,5 +1,6 @@
 //! carbon-provenance: records signed and verified per second, beside the
-//! ed25519 floor (raw sign / verify of the same message bytes), and a
+//! ed25519 floor (raw sign / verify of the same message bytes) and the
+//! `serde_json_canonicalizer` peer for canonicalisation, and a
 //! depth-20 lineage query on a 1,000,000-record graph, beside a floor (the
 //! same breadth-first walk over a plain adjacency list).
 //!
@@ -17,8 +18,8 @@ use carbon_provenance::example::{self, DAY_ONE, agent, agent_key};
 use carbon_provenance::lineage::{ancestors, descendants};
 use carbon_provenance::record::FORMAT_VERSION;
 use carbon_provenance::{
-    Activity, ActivityId, ActivityKind, AgentKind, Bounds, ChainLink, DataId, HexBytes,
-    MemoryStore, ProvenanceStore, RecordBody, RecordHash, Timestamp,
+    Activity, ActivityId, ActivityKind, AgentKind, Bounds, ChainLink, DataId, HexBytes, Limits,
+    MemoryStore, ProvenanceStore, RecordBody, RecordHash, Timestamp, check_record,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::Signer as _;
@@ -41,6 +42,9 @@ fn records(c: &mut Criterion) {
     g.bench_function("canonicalise", |b| {
         b.iter(|| black_box(&rec.body).canonical_bytes())
     });
+    g.bench_function("peer/serde_json_canonicalizer", |b| {
+        b.iter(|| serde_json_canonicalizer::to_vec(black_box(&rec.body)))
+    });
     g.bench_function("canonicalise+sign", |b| {
         b.iter(|| black_box(&rec.body).signature(&key))
     });
@@ -49,6 +53,9 @@ fn records(c: &mut Criterion) {
     });
     g.bench_function("canonicalise+verify", |b| {
         b.iter(|| black_box(&rec).verify_signature())
+    });
+    g.bench_function("check_record", |b| {
+        b.iter(|| check_record(black_box(&rec), &Limits::RECORD))
     });
     g.bench_function("floor/ed25519_verify_strict", |b| {
         b.iter(|| vk.verify_strict(black_box(&msg), &sig))

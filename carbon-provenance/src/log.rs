@@ -79,9 +79,8 @@ impl<S: ProvenanceStore> ProvenanceLog<S> {
 
     /// Validates a record and appends it; returns its hash.
     pub fn append(&mut self, record: Record) -> Result<RecordHash, Error> {
-        check_record(&record, &self.limits)?;
+        let hash = check_record(&record, &self.limits)?;
         self.check_history(&record)?;
-        let hash = record.hash()?;
         self.store.append(hash, record).map_err(store_err)?;
         Ok(hash)
     }

@@ -6,7 +6,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::canonical::Limits;
 use crate::error::ValidationError;
-use crate::ids::{HexBytes, MAX_SAFE_INTEGER};
+use crate::ids::{HexBytes, MAX_SAFE_INTEGER, RecordHash};
 use crate::model::Param;
 use crate::record::{FORMAT_VERSION, Record};
 
@@ -62,8 +62,8 @@ fn strictly_sorted<T: Ord>(field: &'static str, xs: &[T]) -> Result<(), Validati
 /// Checks everything about a record that needs no history: version, byte
 /// lengths, text and list bounds, integer range, sorted lists, time order,
 /// chain coverage, derivations only from used data and never from itself,
-/// sealed-attribute digest, and the signature.
-pub fn check_record(record: &Record, limits: &Limits) -> Result<(), ValidationError> {
+/// sealed-attribute digest, and the signature. Returns the record's hash.
+pub fn check_record(record: &Record, limits: &Limits) -> Result<RecordHash, ValidationError> {
     let body = &record.body;
     if body.v != FORMAT_VERSION {
         return Err(ValidationError::UnsupportedVersion(body.v));
@@ -173,5 +173,5 @@ pub fn check_record(record: &Record, limits: &Limits) -> Result<(), ValidationEr
     }
 
     // Last, the costliest check.
-    record.verify_signature()
+    record.verify_and_hash()
 }
