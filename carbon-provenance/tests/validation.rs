@@ -406,3 +406,41 @@ fn rejects_oversized_and_deep_json_before_parsing() {
         Err(Error::Decode(DecodeError::Json { .. }))
     ));
 }
+
+#[test]
+fn rejects_a_trigger_naming_unknown_data() {
+    let mut l = log();
+    let mut b = body(&l, &["verification-2025"], "summary");
+    b.activity.trigger = Some(carbon_provenance::Trigger {
+        starter: ActivityId::new("verify-2025").expect("valid"),
+        data: Some(id("no-such-data")),
+    });
+    assert_eq!(
+        refused(&mut l, sign(b)),
+        ValidationError::UnknownData(id("no-such-data"))
+    );
+}
+
+#[test]
+fn history_files_are_bounded_and_tagged() {
+    use carbon_provenance::History;
+    let tiny = Limits {
+        max_bytes: 10,
+        ..Limits::HISTORY
+    };
+    assert!(matches!(
+        History::from_json(b"{\"format\": \"x\", \"records\": []}", &tiny),
+        Err(Error::Decode(DecodeError::TooLarge { .. }))
+    ));
+    assert!(matches!(
+        History::from_json(b"{\"format\": \"x\", \"records\": []}", &Limits::HISTORY),
+        Err(Error::Decode(DecodeError::Json { .. }))
+    ));
+    assert!(matches!(
+        History::from_json(
+            b"{\"format\": \"carbon-provenance-history/1\", \"records\": []} x",
+            &Limits::HISTORY
+        ),
+        Err(Error::Decode(DecodeError::Json { .. }))
+    ));
+}
