@@ -81,7 +81,7 @@ pub fn activity(
         id: ActivityId::new(id).map_err(crate::DecodeError::from)?,
         kind,
         started_at: Timestamp(start),
-        ended_at: Timestamp(start + duration_ms),
+        ended_at: Timestamp(start.saturating_add(duration_ms)),
         location: None,
         conditions: BTreeMap::new(),
         trigger: None,
