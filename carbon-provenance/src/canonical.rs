@@ -159,10 +159,14 @@ fn write_value(v: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
             out.push(b']');
         }
         Value::Object(map) => {
+            // The map iterates in UTF-8 byte order (code point order), which
+            // differs from UTF-16 order only between characters above U+FFFF
+            // and U+E000..U+FFFF; both start with a byte of at least 0xEE, so
+            // without such a byte the map's order is already canonical.
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            // The map is ordered by UTF-8 bytes, which differs from UTF-16
-            // order only for characters above U+FFFF versus U+E000..U+FFFF.
-            members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            if map.keys().any(|k| k.bytes().any(|b| b >= 0xEE)) {
+                members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            }
             out.push(b'{');
             for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
