@@ -170,3 +170,57 @@ fn history_lists_the_records_of_an_item() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON output");
     assert_eq!(v["history"].as_array().map(Vec::len), Some(4));
 }
+
+#[test]
+fn lineage_text_and_dot_outputs() {
+    let f = sample();
+    let path = f.to_str().expect("utf-8 path");
+    let o = carbon(&[
+        "prov",
+        "lineage",
+        "--data",
+        "surrender-2025",
+        "--direction",
+        "up",
+        path,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("ancestors of surrender-2025:"));
+    assert!(text.contains("  3  reading-2025-q1"), "{text}");
+    assert!(!text.contains("descendants"));
+    let o = carbon(&[
+        "prov",
+        "lineage",
+        "--dot",
+        "--data",
+        "emission-report-2025",
+        path,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph lineage {"));
+    assert_eq!(dot.matches("wasDerivedFrom").count(), 3, "{dot}");
+}
+
+#[test]
+fn lineage_depth_bound_is_reported() {
+    let f = sample();
+    let o = carbon(&[
+        "--json",
+        "prov",
+        "lineage",
+        "--data",
+        "surrender-2025",
+        "--direction",
+        "up",
+        "--depth",
+        "1",
+        f.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON output");
+    assert_eq!(v["ancestors"]["truncated"], true);
+    assert_eq!(v["ancestors"]["nodes"].as_array().map(Vec::len), Some(2));
+    assert!(v["descendants"].is_null());
+}
