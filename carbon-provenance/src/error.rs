@@ -20,6 +20,10 @@ pub enum Error {
     /// A query named a data item, agent or record that is not in the store.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A store under [`crate::conformance::check_store`] answered a query
+    /// differently from the reference [`crate::MemoryStore`].
+    #[error("store differs from MemoryStore: {0}")]
+    StoreMismatch(String),
     /// A value could not be serialised (not expected for this crate's types).
     #[error("encode: {0}")]
     Encode(String),

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod canonical;
+pub mod conformance;
 mod error;
 pub mod example;
 pub mod export;
