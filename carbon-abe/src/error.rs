@@ -86,8 +86,8 @@ pub enum DecodeError {
     #[error("truncated input")]
     Truncated,
     /// Bytes remained after the artefact.
-    #[error("{0} trailing bytes")]
-    TrailingBytes(usize),
+    #[error("trailing bytes after the artefact")]
+    TrailingBytes,
     /// The magic tag does not name the expected artefact.
     #[error("wrong artefact kind (expected {expected})")]
     WrongKind {
@@ -106,11 +106,11 @@ pub enum DecodeError {
         limit: usize,
     },
     /// A group element is not a valid compressed point in the right subgroup.
-    #[error("invalid group element: {0}")]
-    InvalidPoint(&'static str),
+    #[error("invalid group element")]
+    InvalidPoint,
     /// A structural field is malformed.
-    #[error("malformed {0}")]
-    Malformed(&'static str),
+    #[error("malformed: {0}")]
+    Malformed(String),
     /// JSON text could not be parsed.
     #[error("json: {0}")]
     Json(String),

@@ -9,3 +9,15 @@ pub mod policy;
 pub use error::{AuthorityError, DecodeError, Error, PolicyError, Result};
 pub use msp::SpanProgram;
 pub use policy::{Attribute, Policy};
+pub mod encoding;
+pub mod hash;
+pub mod ids;
+pub mod keys;
+pub mod scheme;
+
+pub use encoding::Artefact;
+pub use ids::{Epoch, EpochTable, KeyVersion, ObjectId, ObjectVersion, PolicyVersion, UserId};
+pub use keys::{Component, Header, KeyRandomness, MasterKey, PublicKey, SharedSecret, UserKey};
+pub use scheme::{AbeKem, Fame};
+pub mod envelope;
+pub use envelope::{DataKey, Envelope};
