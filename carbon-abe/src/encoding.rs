@@ -38,6 +38,8 @@ pub enum Kind {
     ComponentUpdate = 6,
     /// The authority's persisted state.
     AuthorityState = 7,
+    /// A [`crate::authority::KeyRequest`].
+    KeyRequest = 8,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::PolicyUpdate => "policy update",
             Kind::ComponentUpdate => "component update",
             Kind::AuthorityState => "authority state",
+            Kind::KeyRequest => "key request",
         }
     }
 }

@@ -21,3 +21,10 @@ pub use keys::{Component, Header, KeyRandomness, MasterKey, PublicKey, SharedSec
 pub use scheme::{AbeKem, Fame};
 pub mod envelope;
 pub use envelope::{DataKey, Envelope};
+pub mod authority;
+mod persist;
+pub mod revocation;
+pub mod update;
+pub use authority::{Authority, KeyRequest, ObjectRecord};
+pub use revocation::{ComponentUpdate, Revocation};
+pub use update::{PolicyUpdate, update_policy};
