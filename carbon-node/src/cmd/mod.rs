@@ -1,0 +1,3 @@
+//! Subcommand groups of the `carbon` binary, one module each.
+
+pub mod abe;
