@@ -28,6 +28,9 @@ enum Command {
     /// Provenance records: validate, export, lineage (GB/T 34945).
     #[command(subcommand)]
     Prov(cmd::prov::ProvCommand),
+    /// CP-ABE: setup, keygen, encrypt, decrypt, update-policy, revoke.
+    #[command(subcommand)]
+    Abe(cmd::abe::AbeCommand),
 }
 
 /// The error and its causes on one line.
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Prov(c) => cmd::prov::run(c, cli.json),
+        Command::Abe(c) => cmd::abe::run(c, cli.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
