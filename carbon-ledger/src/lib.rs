@@ -5,6 +5,7 @@
 pub mod block;
 pub mod codec;
 pub mod error;
+pub mod genesis;
 pub mod hash;
 pub mod merkle;
 pub mod receipt;
@@ -14,7 +15,10 @@ pub mod tx;
 pub mod types;
 
 pub use block::{Block, BlockHeader, CommitCertificate};
-pub use error::{BlockError, DecodeError, Error, QueryError, Result, StoreError, TxError};
+pub use error::{
+    BlockError, DecodeError, Error, GenesisError, QueryError, Result, StoreError, TxError,
+};
+pub use genesis::{GenesisConfig, Member, NodeRole, ParamValue};
 pub use hash::Hash32;
 pub use merkle::{InclusionProof, MerkleTree, ProofError};
 pub use receipt::{Cost, Event, Receipt, TxStatus};
