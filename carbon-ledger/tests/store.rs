@@ -19,7 +19,7 @@ fn writes(pairs: &[(&str, &str)]) -> WriteSet {
 }
 
 /// A snapshot of everything a refused commit must leave unchanged.
-fn snapshot(store: &Store) -> (carbon_ledger::ChainHead, Vec<(Vec<u8>, Vec<u8>)>) {
+fn snapshot(store: &Store) -> (carbon_ledger::ChainHead, carbon_ledger::store::StatePage) {
     (
         store.head().unwrap(),
         store.state_prefix(b"", None, MAX_PAGE).unwrap().items,
