@@ -22,7 +22,7 @@ fn writes(pairs: &[(&str, &str)]) -> WriteSet {
 fn snapshot(store: &Store) -> (carbon_ledger::ChainHead, carbon_ledger::store::StatePage) {
     (
         store.head().unwrap(),
-        store.state_prefix(b"", None, MAX_PAGE).unwrap().items,
+        store.state_prefix(b"", None, MAX_PAGE).unwrap(),
     )
 }
 
