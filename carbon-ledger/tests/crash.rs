@@ -46,7 +46,7 @@ fn writes_for(h: u64) -> WriteSet {
             format!("{h}:{i}").into_bytes(),
         );
     }
-    if h % 5 == 0 {
+    if h.is_multiple_of(5) {
         w.delete(format!("k/{:03}", (h * 3) % 97).into_bytes());
     }
     w
