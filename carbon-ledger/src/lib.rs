@@ -5,8 +5,10 @@
 pub mod block;
 pub mod codec;
 pub mod error;
+pub mod exec;
 pub mod genesis;
 pub mod hash;
+pub mod market;
 pub mod merkle;
 pub mod receipt;
 pub mod state;

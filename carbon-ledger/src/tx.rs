@@ -35,6 +35,8 @@ pub enum Payload {
         /// What the document is (free text, bounded by [`MAX_TX_BYTES`]).
         label: String,
     },
+    /// A market operation (issue #6), performed for the sender.
+    Market(crate::market::MarketTx),
 }
 
 /// The signed part of a transaction.
