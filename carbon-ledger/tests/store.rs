@@ -364,6 +364,8 @@ fn uninitialised_store_refuses_commits() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(StoreConfig::new(dir.path())).unwrap();
     assert!(store.head().is_none());
+    assert!(store.headers(Height(0), 10).unwrap().items.is_empty());
+    assert!(store.block_by_height(Height(0)).unwrap().is_none());
     let other = open_store(&dir.path().join("other"));
     let (b, r) = next_block(&other, vec![], &WriteSet::new());
     assert!(matches!(

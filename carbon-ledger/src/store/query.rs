@@ -101,7 +101,12 @@ impl Store {
     /// Up to `limit` headers from `from` upwards.
     pub fn headers(&self, from: Height, limit: usize) -> Result<Page<BlockHeader, Height>> {
         check_limit(limit)?;
-        let head = self.head().map_or(0, |h| h.height.0);
+        let Some(head) = self.head().map(|h| h.height.0) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
         let mut items = Vec::new();
         let mut h = from.0;
         while h <= head && items.len() < limit {
@@ -116,7 +121,7 @@ impl Store {
             }
             h += 1;
         }
-        let next = (h <= head && self.head().is_some()).then_some(Height(h));
+        let next = (h <= head).then_some(Height(h));
         Ok(Page { items, next })
     }
 
