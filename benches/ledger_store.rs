@@ -126,10 +126,12 @@ impl Chain {
     }
 }
 
+/// Raw sled with the ledger store's settings (64 MiB cache, HighThroughput).
 fn raw_sled(dir: &std::path::Path) -> sled::Db {
     sled::Config::new()
         .path(dir)
         .cache_capacity(64 << 20)
+        .mode(sled::Mode::HighThroughput)
         .open()
         .expect("sled")
 }
