@@ -11,7 +11,8 @@
 //! - `lthash`: one state-entry update, vs SHA-256 over 2 KiB.
 //!
 //! `CARBON_BENCH_TXS` sets how many transactions the read benches populate
-//! (default 200,000).
+//! (default 200,000); `CARBON_BENCH_CACHE_MB` the sled cache of the store
+//! and of the raw sled floors (default 64, the store's default).
 //!
 //! Run: `cargo bench --bench ledger_store -- --warm-up-time 1 --measurement-time 3`
 
@@ -45,7 +46,8 @@ struct Chain {
 impl Chain {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(StoreConfig::new(dir.path())).expect("open");
+        let store =
+            Store::open(StoreConfig::new(dir.path()).cache_capacity(cache_bytes())).expect("open");
         store
             .init_genesis(&GenesisConfig::from_json(GENESIS).expect("genesis"))
             .expect("init");
@@ -126,11 +128,19 @@ impl Chain {
     }
 }
 
-/// Raw sled with the ledger store's settings (64 MiB cache, HighThroughput).
+fn cache_bytes() -> u64 {
+    let mb: u64 = std::env::var("CARBON_BENCH_CACHE_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
+    mb << 20
+}
+
+/// Raw sled with the ledger store's settings (same cache, HighThroughput).
 fn raw_sled(dir: &std::path::Path) -> sled::Db {
     sled::Config::new()
         .path(dir)
-        .cache_capacity(64 << 20)
+        .cache_capacity(cache_bytes())
         .mode(sled::Mode::HighThroughput)
         .open()
         .expect("sled")
