@@ -152,6 +152,12 @@ fn rejects_truncated_block_and_short_signature_in_json() {
         Block::from_bytes(&bytes[..bytes.len() - 1]),
         Err(DecodeError::Truncated { .. })
     ));
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(matches!(
+        Block::from_bytes(&long),
+        Err(DecodeError::TrailingBytes { .. })
+    ));
     let json = serde_json::to_string(&anchor_tx(1, 1, "a")).unwrap();
     let sig_start = json.find("\"signature\":\"").unwrap() + 13;
     let mut bad = json.clone();

@@ -162,16 +162,29 @@ fn run_cycles(cycles: usize, seed: u64) {
                 }
             }
         });
-        std::thread::sleep(Duration::from_millis(rng.gen_range(5..250)));
+        // Even cycles kill while blocks are being written (after the first
+        // acknowledged commit, plus a random delay); odd cycles kill at a
+        // random moment from spawn, which also hits startup, sled recovery
+        // and genesis.
+        let mut reported = Vec::new();
+        if cycle % 2 == 0 {
+            let first = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("child committed nothing within 60 s");
+            reported.push(first);
+            std::thread::sleep(Duration::from_millis(rng.gen_range(0..60)));
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.gen_range(5..250)));
+        }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         reader.join().unwrap();
-        let before = acked;
-        for h in rx.try_iter() {
-            acked = Some(acked.map_or(h, |a| a.max(h)));
-        }
-        if acked != before {
+        reported.extend(rx.try_iter());
+        if !reported.is_empty() {
             kills_mid_write += 1;
+        }
+        for h in reported {
+            acked = Some(acked.map_or(h, |a| a.max(h)));
         }
         let full = cycle % 10 == 9 || cycle + 1 == cycles;
         // What reopening showed is durable too: later reopens must keep it.

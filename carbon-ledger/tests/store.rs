@@ -330,14 +330,14 @@ fn corrupted_header_and_transaction_records_are_named_on_read() {
     );
     corrupt(
         dir.path(),
-        [&b"e/"[..], &1u64.to_be_bytes(), &0u32.to_be_bytes()].concat(),
+        [&b"t/"[..], &tx.hash().0].concat(),
         &[0x01, 0x02],
     );
     let store = Store::open(StoreConfig::new(dir.path())).unwrap();
     let e = store.block_by_height(Height(1)).unwrap_err().to_string();
     assert!(e.contains("header at height 1"), "{e}");
     let e = store.transaction(&tx.hash()).unwrap_err().to_string();
-    assert!(e.contains("transaction 0 of block 1"), "{e}");
+    assert!(e.contains(&format!("transaction {}", tx.hash())), "{e}");
     let e = store.verify_integrity().unwrap_err().to_string();
     assert!(e.contains("corrupt record"), "{e}");
     // Unaffected records still read.
@@ -364,6 +364,8 @@ fn uninitialised_store_refuses_commits() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(StoreConfig::new(dir.path())).unwrap();
     assert!(store.head().is_none());
+    assert!(store.headers(Height(0), 10).unwrap().items.is_empty());
+    assert!(store.block_by_height(Height(0)).unwrap().is_none());
     let other = open_store(&dir.path().join("other"));
     let (b, r) = next_block(&other, vec![], &WriteSet::new());
     assert!(matches!(

@@ -62,6 +62,41 @@ impl LtHash {
         }
     }
 
+    /// Applies many changes `(key, old value, new value)` at once: removes
+    /// each old entry and adds each new one. Large batches are split over
+    /// the available cores (the result is the same: addition commutes).
+    pub fn apply(&mut self, changes: &[Change<'_>]) {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads < 2 || changes.len() < PARALLEL_THRESHOLD {
+            apply_serial(self, changes);
+            return;
+        }
+        let chunk = changes.len().div_ceil(threads);
+        let partials: Vec<LtHash> = std::thread::scope(|s| {
+            let handles: Vec<_> = changes
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        let mut acc = LtHash::new();
+                        apply_serial(&mut acc, part);
+                        acc
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("invariant: hashing threads do not panic"))
+                .collect()
+        });
+        for p in &partials {
+            for (a, b) in self.lanes.iter_mut().zip(p.lanes.iter()) {
+                *a = a.wrapping_add(*b);
+            }
+        }
+    }
+
     /// The 32-byte state root: a tagged hash of the lanes.
     pub fn root(&self) -> Hash32 {
         Hash32::tagged(tags::STATE_ROOT, &[&self.to_bytes()])
@@ -82,6 +117,23 @@ impl LtHash {
             *lane = u16::from_le_bytes([pair[0], pair[1]]);
         }
         Some(out)
+    }
+}
+
+/// One state change: key, old value (if any), new value (if any).
+pub type Change<'a> = (&'a [u8], Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// Below this many changes, spawning threads costs more than it saves.
+const PARALLEL_THRESHOLD: usize = 128;
+
+fn apply_serial(acc: &mut LtHash, changes: &[Change<'_>]) {
+    for (k, old, new) in changes {
+        if let Some(old) = old {
+            acc.remove(k, old);
+        }
+        if let Some(new) = new {
+            acc.insert(k, new);
+        }
     }
 }
 

@@ -7,5 +7,5 @@
 mod lthash;
 mod view;
 
-pub use lthash::{LANES, LTHASH_BYTES, LtHash};
+pub use lthash::{Change, LANES, LTHASH_BYTES, LtHash};
 pub use view::{MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, WriteSet};

@@ -18,6 +18,9 @@ pub struct StoreConfig {
     pub max_blob_bytes: usize,
     /// Delete the database when the store is dropped (tests).
     pub temporary: bool,
+    /// Favour write throughput over disk space (sled's `HighThroughput`
+    /// mode: less eager log compaction, more disk used). On by default.
+    pub prefer_throughput: bool,
 }
 
 impl StoreConfig {
@@ -28,7 +31,14 @@ impl StoreConfig {
             cache_capacity: 64 * 1024 * 1024,
             max_blob_bytes: 16 * 1024 * 1024,
             temporary: false,
+            prefer_throughput: true,
         }
+    }
+
+    /// Sets whether to favour write throughput over disk space.
+    pub fn prefer_throughput(mut self, yes: bool) -> Self {
+        self.prefer_throughput = yes;
+        self
     }
 
     /// Sets the cache capacity in bytes.
@@ -74,6 +84,11 @@ impl Backend {
             .path(&cfg.path)
             .cache_capacity(cfg.cache_capacity)
             .temporary(cfg.temporary)
+            .mode(if cfg.prefer_throughput {
+                sled::Mode::HighThroughput
+            } else {
+                sled::Mode::LowSpace
+            })
             .open()
             .map_err(backend_err)?;
         Ok(Backend { db })

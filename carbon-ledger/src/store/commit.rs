@@ -236,19 +236,18 @@ impl Store {
     /// The accumulator after applying `writes` to the state `base` commits
     /// to: one read of the old value per written key.
     fn apply_to(&self, base: &LtHash, writes: &WriteSet) -> Result<LtHash> {
-        let mut acc = base.clone();
-        for (k, v) in writes.iter() {
-            let old = self.backend.get(&keys::state(k))?;
-            if old.as_deref() == v {
-                continue;
-            }
-            if let Some(old) = old {
-                acc.remove(k, &old);
-            }
-            if let Some(v) = v {
-                acc.insert(k, v);
-            }
+        let mut olds = Vec::with_capacity(writes.len());
+        for (k, _) in writes.iter() {
+            olds.push(self.backend.get(&keys::state(k))?);
         }
+        let changes: Vec<_> = writes
+            .iter()
+            .zip(&olds)
+            .filter(|((_, new), old)| old.as_deref() != *new)
+            .map(|((k, new), old)| (k, old.as_deref(), new))
+            .collect();
+        let mut acc = base.clone();
+        acc.apply(&changes);
         Ok(acc)
     }
 
@@ -274,12 +273,13 @@ impl Store {
         batch.put(keys::block_hash(&hash), height.0.to_be_bytes().to_vec());
         for (i, (tx, receipt)) in block.transactions.iter().zip(receipts).enumerate() {
             let index = TxIndex(i as u32);
-            let entry = TxEntryRef { tx, receipt };
-            batch.put(keys::entry(height, index), codec::encode(&entry));
-            batch.put(
-                keys::tx(&receipt.tx),
-                codec::encode(&TxLocation { height, index }),
-            );
+            let location = TxLocation { height, index };
+            let entry = TxEntryRef {
+                location,
+                tx,
+                receipt,
+            };
+            batch.put(keys::tx(&receipt.tx), codec::encode(&entry));
         }
         let leaves = BlockLeaves {
             txs: tx_leaves.to_vec(),

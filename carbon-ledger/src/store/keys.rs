@@ -10,9 +10,13 @@
 //! | `m/chain` | [`ChainId`] |
 //! | `h/` height | [`StoredHeader`] (header + certificate) |
 //! | `n/` block hash | height (8 bytes BE) |
-//! | `e/` height index | [`TxEntry`] (transaction + receipt) |
-//! | `t/` tx hash | [`TxLocation`] |
-//! | `l/` height | [`BlockLeaves`] (leaf hashes for proofs) |
+//! | `t/` tx hash | [`TxEntry`] (location, transaction, receipt) |
+//! | `l/` height | [`BlockLeaves`] (leaf hashes: body order and proofs) |
+//!
+//! A transaction is one record, found by its hash in one read; a block's
+//! body is its `l/` list of transaction hashes, each read from `t/`. sled's
+//! flush cost grows with the number of records, so fewer records per
+//! transaction is most of the append throughput.
 //! | `s/` state key | state value |
 //! | `b/` SHA-256 | blob bytes (off-chain, not in the state root) |
 
@@ -47,12 +51,6 @@ pub(crate) fn header(h: Height) -> Vec<u8> {
 pub(crate) fn block_hash(hash: &BlockHash) -> Vec<u8> {
     key(b"n/", &[&hash.0])
 }
-pub(crate) fn entry_prefix(h: Height) -> Vec<u8> {
-    key(b"e/", &[&h.0.to_be_bytes()])
-}
-pub(crate) fn entry(h: Height, i: TxIndex) -> Vec<u8> {
-    key(b"e/", &[&h.0.to_be_bytes(), &i.0.to_be_bytes()])
-}
 pub(crate) fn tx(hash: &TxHash) -> Vec<u8> {
     key(b"t/", &[&hash.0])
 }
@@ -82,9 +80,10 @@ pub(crate) struct StoredHeader {
     pub(crate) certificate: CommitCertificate,
 }
 
-/// A transaction and its receipt, stored together.
+/// A transaction, its receipt and location, stored together.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct TxEntry {
+    pub(crate) location: TxLocation,
     pub(crate) tx: Transaction,
     pub(crate) receipt: Receipt,
 }
@@ -92,6 +91,7 @@ pub(crate) struct TxEntry {
 /// The borrowed twin of [`TxEntry`], to encode without cloning.
 #[derive(Serialize)]
 pub(crate) struct TxEntryRef<'a> {
+    pub(crate) location: TxLocation,
     pub(crate) tx: &'a Transaction,
     pub(crate) receipt: &'a Receipt,
 }

@@ -101,7 +101,12 @@ impl Store {
     /// Up to `limit` headers from `from` upwards.
     pub fn headers(&self, from: Height, limit: usize) -> Result<Page<BlockHeader, Height>> {
         check_limit(limit)?;
-        let head = self.head().map_or(0, |h| h.height.0);
+        let Some(head) = self.head().map(|h| h.height.0) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
         let mut items = Vec::new();
         let mut h = from.0;
         while h <= head && items.len() < limit {
@@ -116,7 +121,7 @@ impl Store {
             }
             h += 1;
         }
-        let next = (h <= head && self.head().is_some()).then_some(Height(h));
+        let next = (h <= head).then_some(Height(h));
         Ok(Page { items, next })
     }
 
@@ -145,51 +150,62 @@ impl Store {
         }
     }
 
-    /// All transaction entries of a block (bounded by the block size limit).
-    pub(crate) fn block_entries(&self, height: Height, tx_count: u32) -> Result<Vec<TxEntry>> {
-        let raw = self
-            .backend
-            .scan(&keys::entry_prefix(height), None, tx_count as usize)?;
-        if raw.len() != tx_count as usize {
-            return Err(corrupt(
-                format!("body of block {height}"),
-                "fewer transactions than the header says",
-            ));
-        }
-        raw.iter()
-            .enumerate()
-            .map(|(i, (_, v))| {
-                Ok(keys::decode(v, || {
-                    format!("transaction {i} of block {height}")
-                })?)
-            })
-            .collect()
-    }
-
-    /// A transaction by id, with its receipt and location.
-    pub fn transaction(&self, hash: &TxHash) -> Result<Option<TxRecord>> {
-        let Some(b) = self.backend.get(&keys::tx(hash))? else {
-            return Ok(None);
-        };
-        let location: TxLocation = keys::decode(&b, || format!("location of transaction {hash}"))?;
-        let rec = || {
-            format!(
-                "transaction {} of block {}",
-                location.index, location.height
-            )
-        };
+    /// The Merkle leaves (transaction ids and receipt hashes) of a block.
+    pub(crate) fn block_leaves(&self, height: Height) -> Result<BlockLeaves> {
+        let record = || format!("leaves of block {height}");
         let bytes = self
             .backend
-            .get(&keys::entry(location.height, location.index))?
-            .ok_or_else(|| corrupt(rec(), "missing"))?;
-        let entry: TxEntry = keys::decode(&bytes, rec)?;
-        if entry.receipt.tx != *hash {
-            return Err(corrupt(rec(), "does not match the transaction index"));
+            .get(&keys::leaves(height))?
+            .ok_or_else(|| corrupt(record(), "missing"))?;
+        Ok(keys::decode(&bytes, record)?)
+    }
+
+    /// All transaction entries of a block, in order (bounded by the block
+    /// size limit).
+    pub(crate) fn block_entries(&self, height: Height, tx_count: u32) -> Result<Vec<TxEntry>> {
+        let leaves = self.block_leaves(height)?;
+        if leaves.txs.len() != tx_count as usize || leaves.receipts.len() != tx_count as usize {
+            return Err(corrupt(
+                format!("leaves of block {height}"),
+                "count differs from the header",
+            ));
         }
-        Ok(Some(TxRecord {
-            tx: entry.tx,
-            receipt: entry.receipt,
-            location,
+        let mut out = Vec::with_capacity(leaves.txs.len());
+        for (i, leaf) in leaves.txs.iter().enumerate() {
+            let entry = self
+                .tx_entry(&TxHash(leaf.0))?
+                .ok_or_else(|| corrupt(format!("transaction {i} of block {height}"), "missing"))?;
+            if entry.location != TxLocation::new(height, TxIndex(i as u32)) {
+                return Err(corrupt(
+                    format!("transaction {i} of block {height}"),
+                    "stored at another location",
+                ));
+            }
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
+    fn tx_entry(&self, hash: &TxHash) -> Result<Option<TxEntry>> {
+        let Some(bytes) = self.backend.get(&keys::tx(hash))? else {
+            return Ok(None);
+        };
+        let entry: TxEntry = keys::decode(&bytes, || format!("transaction {hash}"))?;
+        if entry.receipt.tx != *hash || entry.tx.hash() != *hash {
+            return Err(corrupt(
+                format!("transaction {hash}"),
+                "content does not match its id",
+            ));
+        }
+        Ok(Some(entry))
+    }
+
+    /// A transaction by id, with its receipt and location (one read).
+    pub fn transaction(&self, hash: &TxHash) -> Result<Option<TxRecord>> {
+        Ok(self.tx_entry(hash)?.map(|e| TxRecord {
+            tx: e.tx,
+            receipt: e.receipt,
+            location: e.location,
         }))
     }
 
@@ -200,11 +216,7 @@ impl Store {
             return Ok(None);
         };
         let height = record.location.height;
-        let bytes = self
-            .backend
-            .get(&keys::leaves(height))?
-            .ok_or_else(|| corrupt(format!("leaves of block {height}"), "missing"))?;
-        let leaves: BlockLeaves = keys::decode(&bytes, || format!("leaves of block {height}"))?;
+        let leaves = self.block_leaves(height)?;
         let i = record.location.index.0 as usize;
         let tx_proof = MerkleTree::new(&leaves.txs).proof(i);
         let receipt_proof = MerkleTree::new(&leaves.receipts).proof(i);
