@@ -458,3 +458,25 @@ fn params_change_only_within_range_and_take_effect() {
     );
     assert_eq!(Params::load(&c.state).unwrap().gwp(market::Gas::N2o), 265);
 }
+
+#[test]
+fn the_sample_genesis_parameters_are_all_known_market_parameters() {
+    let g =
+        carbon_ledger::GenesisConfig::from_json(include_str!("../../examples/data/genesis.json"))
+            .expect("sample genesis is valid");
+    let mut state = exec::MemState::new();
+    state.apply(&g.initial_state());
+    let p = Params::load(&state).unwrap();
+    for (name, v) in &g.parameters {
+        if let ParamValue::Int(v) = v
+            && (name.starts_with("market.")
+                || name.starts_with("offset.")
+                || name.starts_with("penalty.")
+                || name.starts_with("gwp."))
+        {
+            assert_eq!(p.get(name), Some(*v), "{name}");
+            carbon_ledger::market::params::check(name, &ParamValue::Int(*v)).unwrap();
+        }
+    }
+    assert_eq!(p.gwp(market::Gas::C2f6), 11_100);
+}
