@@ -21,8 +21,8 @@ use std::hint::black_box;
 use carbon_ledger::exec::{self, MemState};
 use carbon_ledger::market::{self, Asset, Ctx, Instrument, MarketTx, PeriodId, Role, Side, query};
 use carbon_ledger::{
-    AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, TimestampMs, Transaction,
-    TxBody, verify_batch,
+    AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, TimestampMs, Transaction, TxBody,
+    verify_batch,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::SigningKey;
@@ -79,25 +79,61 @@ fn base_state() -> MemState {
     let g = GenesisConfig::from_json(&json).expect("valid genesis");
     let mut s = MemState::new();
     s.apply(&g.initial_state());
-    must(&mut s, REG, MarketTx::OpenPeriod {
-        period: P,
-        start: TimestampMs(T0),
-        end: TimestampMs(T0 + 30 * market::DAY_MS),
-        surrender_deadline: TimestampMs(T0 + 40 * market::DAY_MS),
-    });
+    must(
+        &mut s,
+        REG,
+        MarketTx::OpenPeriod {
+            period: P,
+            start: TimestampMs(T0),
+            end: TimestampMs(T0 + 30 * market::DAY_MS),
+            surrender_deadline: TimestampMs(T0 + 40 * market::DAY_MS),
+        },
+    );
     let mut lines = Vec::new();
     for t in 0..TRADERS {
-        must(&mut s, t, MarketTx::Register { name: format!("e{t}") });
-        must(&mut s, REG, MarketTx::Approve { account: acct(t), role: Role::Enterprise });
-        must(&mut s, REG, MarketTx::Mint { to: acct(t), amount: 1 << 50, reference: "dep".into() });
+        must(
+            &mut s,
+            t,
+            MarketTx::Register {
+                name: format!("e{t}"),
+            },
+        );
+        must(
+            &mut s,
+            REG,
+            MarketTx::Approve {
+                account: acct(t),
+                role: Role::Enterprise,
+            },
+        );
+        must(
+            &mut s,
+            REG,
+            MarketTx::Mint {
+                to: acct(t),
+                amount: 1 << 50,
+                reference: "dep".into(),
+            },
+        );
         lines.push((acct(t), 1_000_000));
     }
-    must(&mut s, REG, MarketTx::Allocate { period: P, allocations: lines });
+    must(
+        &mut s,
+        REG,
+        MarketTx::Allocate {
+            period: P,
+            allocations: lines,
+        },
+    );
     s
 }
 
 fn hex_key(k: &SigningKey) -> String {
-    k.verifying_key().to_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    k.verifying_key()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The base state plus 10,000 resting orders: bids 4,500..4,999, asks
@@ -112,7 +148,16 @@ fn book_state() -> MemState {
         } else {
             (Side::Sell, rng.gen_range(5_001..=5_500))
         };
-        must(&mut s, t, MarketTx::PlaceOrder { instrument: INST, side, quantity: rng.gen_range(1..500), price });
+        must(
+            &mut s,
+            t,
+            MarketTx::PlaceOrder {
+                instrument: INST,
+                side,
+                quantity: rng.gen_range(1..500),
+                price,
+            },
+        );
     }
     s
 }
@@ -132,14 +177,25 @@ fn incoming() -> Vec<(u16, MarketTx)> {
                 (false, false) => rng.gen_range(5_001..=5_500),
             };
             let side = if buy { Side::Buy } else { Side::Sell };
-            (t, MarketTx::PlaceOrder { instrument: INST, side, quantity: rng.gen_range(1..200), price })
+            (
+                t,
+                MarketTx::PlaceOrder {
+                    instrument: INST,
+                    side,
+                    quantity: rng.gen_range(1..200),
+                    price,
+                },
+            )
         })
         .collect()
 }
 
 fn bench_matching(c: &mut Criterion) {
     let state = book_state();
-    let orders = incoming();
+    let orders: Vec<(AccountId, MarketTx)> = incoming()
+        .into_iter()
+        .map(|(t, tx)| (acct(t), tx))
+        .collect();
     let mut g = c.benchmark_group("market_matching");
     g.sample_size(10);
     g.throughput(Throughput::Elements(BATCH as u64));
@@ -149,18 +205,23 @@ fn bench_matching(c: &mut Criterion) {
             // as within a block.
             let mut cx = Ctx::new(&state, TimestampMs(T0 + 1));
             for (t, tx) in &orders {
-                market::apply(&mut cx, &acct(*t), tx).expect("bench orders are valid");
+                market::apply(&mut cx, t, tx).expect("bench orders are valid");
             }
             black_box(cx.finish().0.len())
         })
     });
-    let floor: BTreeMap<(u64, u64), u64> = (0..RESTING as u64).map(|i| ((4_500 + i % 1_000, i), i)).collect();
+    let floor: BTreeMap<(u64, u64), u64> = (0..RESTING as u64)
+        .map(|i| ((4_500 + i % 1_000, i), i))
+        .collect();
     g.bench_function("floor_btreemap_insert_1000_into_10000", |b| {
         b.iter_batched(
             || floor.clone(),
             |mut m| {
                 for (i, (_, tx)) in orders.iter().enumerate() {
-                    if let MarketTx::PlaceOrder { price, quantity, .. } = tx {
+                    if let MarketTx::PlaceOrder {
+                        price, quantity, ..
+                    } = tx
+                    {
                         m.insert((*price, RESTING as u64 + i as u64), *quantity);
                     }
                 }
@@ -184,15 +245,28 @@ fn mixed_block(state: &MemState) -> Vec<Transaction> {
             let to = acct((t + 1) % TRADERS);
             let payload = match i % 20 {
                 0..=9 => orders[i].1.clone(),
-                10..=14 => MarketTx::Transfer { to, asset: Asset::Token, amount: rng.gen_range(1..10_000) },
-                15..=17 => MarketTx::Transfer { to, asset: Asset::Allowance(P), amount: rng.gen_range(1..100) },
+                10..=14 => MarketTx::Transfer {
+                    to,
+                    asset: Asset::Token,
+                    amount: rng.gen_range(1..10_000),
+                },
+                15..=17 => MarketTx::Transfer {
+                    to,
+                    asset: Asset::Allowance(P),
+                    amount: rng.gen_range(1..100),
+                },
                 _ => {
                     let open = query::open_orders(state, &acct(t)).expect("state readable");
                     MarketTx::CancelOrder { order: open[0].id }
                 }
             };
             let nonce = query::nonce(state, &acct(t)).expect("state readable");
-            let body = TxBody { chain_id: chain(), sender: PublicKey::ZERO, nonce: Nonce(nonce), payload: Payload::Market(payload) };
+            let body = TxBody {
+                chain_id: chain(),
+                sender: PublicKey::ZERO,
+                nonce: Nonce(nonce),
+                payload: Payload::Market(payload),
+            };
             Transaction::sign(body, &key(t))
         })
         .collect()
@@ -201,18 +275,31 @@ fn mixed_block(state: &MemState) -> Vec<Transaction> {
 fn bench_block(c: &mut Criterion) {
     let state = book_state();
     let txs = mixed_block(&state);
-    let out = exec::execute_block(&state, &chain(), TimestampMs(T0 + 1), &txs).expect("valid block");
-    let failed = out.receipts.iter().filter(|r| r.status != carbon_ledger::TxStatus::Success).count();
+    let out =
+        exec::execute_block(&state, &chain(), TimestampMs(T0 + 1), &txs).expect("valid block");
+    let failed = out
+        .receipts
+        .iter()
+        .filter(|r| r.status != carbon_ledger::TxStatus::Success)
+        .count();
     assert_eq!(failed, 0, "every bench transaction succeeds");
     let mut g = c.benchmark_group("market_block");
     g.sample_size(10);
     g.throughput(Throughput::Elements(BATCH as u64));
     g.bench_function("execute_block_1000_signed", |b| {
-        b.iter(|| black_box(exec::execute_block(&state, &chain(), TimestampMs(T0 + 1), &txs).expect("valid")))
+        b.iter(|| {
+            black_box(
+                exec::execute_block(&state, &chain(), TimestampMs(T0 + 1), &txs).expect("valid"),
+            )
+        })
     });
-    g.bench_function("verify_batch_1000", |b| b.iter(|| black_box(verify_batch(&txs, &chain()).is_ok())));
+    g.bench_function("verify_batch_1000", |b| {
+        b.iter(|| black_box(verify_batch(&txs, &chain()).is_ok()))
+    });
     g.bench_function("execute_verified_1000", |b| {
-        b.iter(|| black_box(exec::execute_verified(&state, TimestampMs(T0 + 1), &txs).expect("valid")))
+        b.iter(|| {
+            black_box(exec::execute_verified(&state, TimestampMs(T0 + 1), &txs).expect("valid"))
+        })
     });
     g.finish();
 }

@@ -247,14 +247,17 @@ fn load(cx: &Ctx, id: OrderId) -> MResult<Order> {
 
 /// Puts an order on the book.
 fn rest(cx: &mut Ctx, order: &Order) -> MResult<()> {
-    let px_key = keys::prices(&order.instrument, order.side);
-    let mut prices: Vec<u64> = cx.get(&px_key)?.unwrap_or_default();
-    if let Err(pos) = prices.binary_search(&order.price) {
-        prices.insert(pos, order.price);
-        put_prices(cx, px_key, &prices);
-    }
     let lvl_key = keys::level(&order.instrument, order.side, order.price);
     let mut queue: Vec<OrderId> = cx.get(&lvl_key)?.unwrap_or_default();
+    if queue.is_empty() {
+        // A new level: only then does the sorted price list change.
+        let px_key = keys::prices(&order.instrument, order.side);
+        let mut prices: Vec<u64> = cx.get(&px_key)?.unwrap_or_default();
+        if let Err(pos) = prices.binary_search(&order.price) {
+            prices.insert(pos, order.price);
+            put_prices(cx, px_key, &prices);
+        }
+    }
     queue.push(order.id);
     cx.put(lvl_key, &queue);
     let ak = keys::account_orders(&order.owner);
