@@ -11,7 +11,7 @@
 //! - `lthash`: one state-entry update, vs SHA-256 over 2 KiB.
 //!
 //! `CARBON_BENCH_TXS` sets how many transactions the read benches populate
-//! (default 200,000); `CARBON_BENCH_CACHE_MB` the sled cache of the store
+//! (default 200,000; 0 skips them); `CARBON_BENCH_CACHE_MB` the sled cache of the store
 //! and of the raw sled floors (default 64, the store's default).
 //!
 //! Run: `cargo bench --bench ledger_store -- --warm-up-time 1 --measurement-time 3`
@@ -226,11 +226,15 @@ struct Populated {
     _raw_dir: tempfile::TempDir,
 }
 
-fn populate() -> Populated {
-    let n: usize = std::env::var("CARBON_BENCH_TXS")
+fn populate_count() -> usize {
+    std::env::var("CARBON_BENCH_TXS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200_000);
+        .unwrap_or(200_000)
+}
+
+fn populate() -> Populated {
+    let n = populate_count();
     let mut chain = Chain::new();
     let mut hashes = Vec::with_capacity(n);
     let t = Instant::now();
@@ -271,6 +275,9 @@ fn populate() -> Populated {
 }
 
 fn bench_reads(c: &mut Criterion) {
+    if populate_count() == 0 {
+        return;
+    }
     let p = populate();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let mut g = c.benchmark_group("point_read");

@@ -128,7 +128,15 @@ impl Transaction {
 /// Verifies many transactions at once with ed25519 batch verification
 /// (about twice as fast per signature as one by one). On failure, finds
 /// and reports the first bad transaction by checking them singly.
+///
+/// Batch verification checks the cofactored equation; strict single
+/// verification ([`Transaction::verify`]) also rejects small-order `R`
+/// components. Consensus code should use one of them consistently (this one,
+/// for blocks) so every node reaches the same verdict.
 pub fn verify_batch(txs: &[Transaction], chain: &ChainId) -> Result<(), TxError> {
+    if txs.is_empty() {
+        return Ok(());
+    }
     let mut msgs = Vec::with_capacity(txs.len());
     let mut sigs = Vec::with_capacity(txs.len());
     let mut keys = Vec::with_capacity(txs.len());

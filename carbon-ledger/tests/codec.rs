@@ -207,6 +207,7 @@ fn signature_covers_every_field() {
 
 #[test]
 fn batch_verification_accepts_good_and_names_the_bad_transaction() {
+    assert_eq!(verify_batch(&[], &chain()), Ok(()));
     let mut txs: Vec<_> = (0..20).map(|i| anchor_tx(i as u8 + 1, i, "t")).collect();
     assert_eq!(verify_batch(&txs, &chain()), Ok(()));
     txs[13].body.nonce.0 += 1;

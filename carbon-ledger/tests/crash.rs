@@ -26,7 +26,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use carbon_ledger::{Height, LtHash, Store, StoreConfig, Transaction, WriteSet};
-use common::{anchor_tx, next_block, open_store};
+use common::{anchor_tx, next_block, test_genesis};
 use rand::{Rng, SeedableRng};
 
 const DIR_ENV: &str = "CARBON_CRASH_DIR";
@@ -59,7 +59,21 @@ fn crash_child_writer() {
     let Ok(dir) = std::env::var(DIR_ENV) else {
         return;
     };
-    let store = open_store(std::path::Path::new(&dir));
+    let dir = std::path::PathBuf::from(dir);
+    // The parent may still be releasing sled's file lock after its own
+    // check (sled finishes background IO after the handle is dropped).
+    let mut tries = 0;
+    let store = loop {
+        match Store::open(StoreConfig::new(&dir).cache_capacity(8 << 20)) {
+            Ok(s) => break s,
+            Err(e) => {
+                tries += 1;
+                assert!(tries < 200, "cannot open the store: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    store.init_genesis(&test_genesis()).expect("init genesis");
     let mut out = std::io::stdout();
     loop {
         let h = store.head().expect("initialised").height.0 + 1;
@@ -132,10 +146,12 @@ fn check_invariants(dir: &std::path::Path, acked: Option<u64>, full: bool) -> Op
 fn run_cycles(cycles: usize, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
+    let logs = tempfile::tempdir().unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut acked: Option<u64> = None;
     let mut kills_mid_write = 0;
     for cycle in 0..cycles {
+        let err_path = logs.path().join(format!("child-{cycle}.stderr"));
         let mut child = Command::new(&exe)
             .args([
                 "--exact",
@@ -146,7 +162,7 @@ fn run_cycles(cycles: usize, seed: u64) {
             ])
             .env(DIR_ENV, dir.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(&err_path).unwrap()))
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -170,7 +186,11 @@ fn run_cycles(cycles: usize, seed: u64) {
         if cycle % 2 == 0 {
             let first = rx
                 .recv_timeout(Duration::from_secs(60))
-                .expect("child committed nothing within 60 s");
+                .unwrap_or_else(|e| {
+                    let _ = child.kill();
+                    let log = std::fs::read_to_string(&err_path).unwrap_or_default();
+                    panic!("child committed nothing ({e}); its stderr:\n{log}")
+                });
             reported.push(first);
             std::thread::sleep(Duration::from_millis(rng.gen_range(0..60)));
         } else {

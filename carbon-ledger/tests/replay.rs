@@ -88,3 +88,47 @@ fn key_value_boundary_is_part_of_the_entry() {
     b.insert(b"a", b"bc");
     assert_ne!(a.root(), b.root());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// An overlay's prefix scan equals a scan of the state it would commit.
+    #[test]
+    fn overlay_scan_equals_the_committed_state_scan(
+        base in proptest::collection::vec((0u8..30, any::<u8>()), 0..30),
+        ops in proptest::collection::vec((0u8..30, proptest::option::of(any::<u8>())), 0..30),
+        limit in 1usize..12,
+    ) {
+        use carbon_ledger::{Overlay, StateView};
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(dir.path());
+        let mut w = WriteSet::new();
+        for (k, v) in &base {
+            w.put(format!("p/{k:02}").into_bytes(), vec![*v]);
+        }
+        let (block, receipts) = next_block(&store, vec![], &w);
+        store.commit(&block, &receipts, &w).unwrap();
+        let mut overlay = Overlay::new(&store);
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = store.state_prefix(b"p/", None, 1000).unwrap().items.into_iter().collect();
+        for (k, v) in &ops {
+            let key = format!("p/{k:02}").into_bytes();
+            match v {
+                Some(v) => { overlay.put(key.clone(), vec![*v]); model.insert(key, vec![*v]); }
+                None => { overlay.delete(key.clone()); model.remove(&key); }
+            }
+        }
+        // Page through the overlay and compare with the model.
+        let mut got = Vec::new();
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = overlay.scan_prefix(b"p/", after.as_deref(), limit).unwrap();
+            prop_assert!(page.len() <= limit);
+            let full = page.len() == limit;
+            after = page.last().map(|(k, _)| k.clone());
+            got.extend(page);
+            if !full { break; }
+        }
+        let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
+        prop_assert_eq!(got, want);
+    }
+}

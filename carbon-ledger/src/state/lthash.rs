@@ -11,9 +11,15 @@
 //! reduces to the short-integer-solution lattice problem at these
 //! parameters (~200-bit classical security estimated by the authors).
 
-use sha2::{Digest, Sha256};
+use sha2::compress256;
+use sha2::digest::generic_array::GenericArray;
 
 use crate::hash::{Hash32, tags};
+
+/// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
 
 /// Lanes in the accumulator.
 pub const LANES: usize = 1024;
@@ -48,17 +54,37 @@ impl LtHash {
 
     /// Adds the entry `(key, value)`.
     pub fn insert(&mut self, key: &[u8], value: &[u8]) {
-        let v = expand(key, value);
-        for (a, b) in self.lanes.iter_mut().zip(v.iter()) {
-            *a = a.wrapping_add(*b);
-        }
+        self.mix(key, value, u16::wrapping_add);
     }
 
     /// Removes the entry `(key, value)` (which must have been added).
     pub fn remove(&mut self, key: &[u8], value: &[u8]) {
-        let v = expand(key, value);
-        for (a, b) in self.lanes.iter_mut().zip(v.iter()) {
-            *a = a.wrapping_sub(*b);
+        self.mix(key, value, u16::wrapping_sub);
+    }
+
+    /// Expands `(key, value)` and combines it lane by lane with `op`.
+    ///
+    /// Lanes `16c..16c+16` are the little-endian pairs of
+    /// `SHA-256(seed || c as u32 LE)` for `c` in `0..64`, where `seed` is the
+    /// tagged hash of the length-prefixed key and the value (so `(k, v)` and
+    /// `(k', v')` with `k || v == k' || v'` differ). Each 36-byte message is
+    /// one padded block, hashed with the compression function directly.
+    fn mix(&mut self, key: &[u8], value: &[u8], op: fn(u16, u16) -> u16) {
+        let klen = (key.len() as u64).to_le_bytes();
+        let seed = Hash32::tagged(tags::STATE_ENTRY, &[&klen, key, value]);
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&seed.0);
+        block[36] = 0x80; // padding after the 36-byte message
+        block[56..].copy_from_slice(&(36u64 * 8).to_be_bytes()); // bit length
+        for (ctr, lanes) in self.lanes.chunks_exact_mut(16).enumerate() {
+            block[32..36].copy_from_slice(&(ctr as u32).to_le_bytes());
+            let mut state = SHA256_IV;
+            compress256(&mut state, &[GenericArray::clone_from_slice(&block)]);
+            for (pair, word) in lanes.chunks_exact_mut(2).zip(state) {
+                let b = word.to_be_bytes();
+                pair[0] = op(pair[0], u16::from_le_bytes([b[0], b[1]]));
+                pair[1] = op(pair[1], u16::from_le_bytes([b[2], b[3]]));
+            }
         }
     }
 
@@ -137,21 +163,58 @@ fn apply_serial(acc: &mut LtHash, changes: &[Change<'_>]) {
     }
 }
 
-/// Expands one entry to its lane vector. The seed length-prefixes the key,
-/// so `(k, v)` and `(k', v')` with `k || v == k' || v'` differ.
-fn expand(key: &[u8], value: &[u8]) -> Box<[u16; LANES]> {
-    let klen = (key.len() as u64).to_le_bytes();
-    let seed = Hash32::tagged(tags::STATE_ENTRY, &[&klen, key, value]);
-    let mut out = Box::new([0u16; LANES]);
-    // Each SHA-256 output gives 16 lanes; 64 blocks fill 1024 lanes.
-    for (ctr, chunk) in out.chunks_exact_mut(16).enumerate() {
-        let mut h = Sha256::new();
-        h.update(seed.0);
-        h.update((ctr as u32).to_le_bytes());
-        let block: [u8; 32] = h.finalize().into();
-        for (lane, pair) in chunk.iter_mut().zip(block.chunks_exact(2)) {
-            *lane = u16::from_le_bytes([pair[0], pair[1]]);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// The definition, with the ordinary SHA-256 API.
+    fn reference_lanes(key: &[u8], value: &[u8]) -> Vec<u16> {
+        let klen = (key.len() as u64).to_le_bytes();
+        let seed = Hash32::tagged(tags::STATE_ENTRY, &[&klen, key, value]);
+        let mut out = Vec::with_capacity(LANES);
+        for ctr in 0u32..64 {
+            let d = Sha256::new()
+                .chain_update(seed.0)
+                .chain_update(ctr.to_le_bytes())
+                .finalize();
+            out.extend(d.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])));
+        }
+        out
+    }
+
+    #[test]
+    fn expansion_equals_sha256_counter_mode() {
+        for (k, v) in [
+            (&b"a"[..], &b""[..]),
+            (b"acct/42/nonce", b"12345678"),
+            (&[0u8; 300][..], &[7u8; 1000][..]),
+        ] {
+            let mut acc = LtHash::new();
+            acc.insert(k, v);
+            let lanes: Vec<u16> = acc.lanes.to_vec();
+            assert_eq!(lanes, reference_lanes(k, v));
         }
     }
-    out
+
+    #[test]
+    fn parallel_apply_equals_serial() {
+        let keys: Vec<Vec<u8>> = (0..500u32).map(|i| i.to_le_bytes().to_vec()).collect();
+        let changes: Vec<Change<'_>> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                (
+                    k.as_slice(),
+                    (i % 3 == 0).then_some(&b"old"[..]),
+                    Some(&b"new"[..]),
+                )
+            })
+            .collect();
+        let mut par = LtHash::new();
+        par.apply(&changes);
+        let mut ser = LtHash::new();
+        apply_serial(&mut ser, &changes);
+        assert_eq!(par, ser);
+    }
 }

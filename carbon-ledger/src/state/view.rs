@@ -1,6 +1,7 @@
 //! Reading state and collecting a block's writes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 
 use crate::error::{BlockError, Result};
 
@@ -9,10 +10,22 @@ pub const MAX_KEY_BYTES: usize = 1024;
 /// Largest state value (bytes); an EVM contract's code (24 KiB) fits.
 pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
 
+/// One entry of a prefix scan.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// Read access to a world state (the store's head, or an overlay on it).
 pub trait StateView {
     /// The value at `key`, if any.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Up to `limit` entries whose key starts with `prefix` and sorts after
+    /// `start_after` (if given), in key order.
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>>;
 }
 
 /// A block's state writes: key -> new value, or `None` for a delete.
@@ -128,5 +141,56 @@ impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
             Some(v) => Ok(v.map(<[u8]>::to_vec)),
             None => self.base.get(key),
         }
+    }
+
+    /// Merges the base's entries with the buffered writes: a buffered value
+    /// replaces the base's, a buffered delete hides it.
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        let lower = match start_after {
+            Some(a) => Bound::Excluded(a.to_vec()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let mut ours = self
+            .writes
+            .map
+            .range((lower, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .peekable();
+        let page = limit.max(16);
+        let mut base: VecDeque<Entry> = VecDeque::new();
+        let mut base_after = start_after.map(<[u8]>::to_vec);
+        let mut base_done = false;
+        let mut out = Vec::new();
+        while out.len() < limit {
+            if base.is_empty() && !base_done {
+                let more = self.base.scan_prefix(prefix, base_after.as_deref(), page)?;
+                base_done = more.len() < page;
+                base_after = more.last().map(|(k, _)| k.clone());
+                base.extend(more);
+            }
+            let take_ours = match (base.front(), ours.peek()) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some((bk, _)), Some((ok, _))) => ok.as_slice() <= bk.as_slice(),
+            };
+            if take_ours {
+                let (k, v) = ours.next().expect("invariant: peeked above");
+                if base.front().is_some_and(|(bk, _)| bk == k) {
+                    base.pop_front(); // shadowed by our write
+                }
+                if let Some(v) = v {
+                    out.push((k.clone(), v.clone()));
+                }
+            } else {
+                out.push(base.pop_front().expect("invariant: front checked above"));
+            }
+        }
+        Ok(out)
     }
 }

@@ -262,4 +262,20 @@ impl StateView for Store {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.backend.get(&keys::state(key))
     }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<crate::state::Entry>> {
+        let after = start_after.map(keys::state);
+        let raw = self
+            .backend
+            .scan(&keys::state(prefix), after.as_deref(), limit)?;
+        Ok(raw
+            .into_iter()
+            .map(|(k, v)| (k[keys::STATE.len()..].to_vec(), v))
+            .collect())
+    }
 }

@@ -33,13 +33,16 @@ use carbon_ledger::{
 
 pub const GENESIS: &str = include_str!("../../../examples/data/genesis.json");
 
+/// The sample genesis with the test chain id.
+pub fn test_genesis() -> carbon_ledger::GenesisConfig {
+    carbon_ledger::GenesisConfig::from_json(&GENESIS.replace("carbon-demo-1", "carbon-test"))
+        .expect("genesis")
+}
+
 /// A fresh store initialised with the sample genesis, in `dir`.
 pub fn open_store(dir: &std::path::Path) -> Store {
     let store = Store::open(StoreConfig::new(dir).cache_capacity(8 << 20)).expect("open store");
-    let g =
-        carbon_ledger::GenesisConfig::from_json(&GENESIS.replace("carbon-demo-1", "carbon-test"))
-            .expect("genesis");
-    store.init_genesis(&g).expect("init genesis");
+    store.init_genesis(&test_genesis()).expect("init genesis");
     store
 }
 
