@@ -19,13 +19,14 @@
 //! A failure to read the state itself (a corrupt store) aborts the block.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use crate::codec;
 use crate::error::Result;
 use crate::hash::Hash32;
 use crate::market::{self, Ctx, Fail, MarketError, MarketEvent};
 use crate::receipt::{Cost, Event, Receipt, TxStatus};
-use crate::state::{Overlay, StateView, WriteSet};
+use crate::state::{Entry, Overlay, StateView, WriteSet};
 use crate::tx::{Payload, Transaction, verify_batch};
 use crate::types::{ChainId, TimestampMs};
 
@@ -214,5 +215,24 @@ impl MemState {
 impl StateView for MemState {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self.map.get(key).cloned())
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        let lower = match start_after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+            _ => Bound::Included(prefix.to_vec()),
+        };
+        Ok(self
+            .map
+            .range((lower, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
     }
 }
