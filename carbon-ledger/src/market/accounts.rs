@@ -4,9 +4,9 @@
 use super::book;
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError};
+use super::events::MarketEvent;
 use super::keys;
 use super::params;
-use super::tx::MarketEvent;
 use super::types::{AccountRecord, AccountStatus, Asset, OrderId, Role};
 use crate::codec;
 use crate::genesis::{Member, NodeRole, PREFIX_MEMBER, ParamValue};

@@ -12,9 +12,9 @@
 use super::accounts::{registered, require_not_frozen};
 use super::ctx::Ctx;
 use super::error::{Fail, MResult, MarketError, add, mul};
+use super::events::MarketEvent;
 use super::keys;
 use super::trade::{self, Fill};
-use super::tx::MarketEvent;
 use super::types::{Asset, Instrument, Order, OrderId, Role, Side};
 use crate::types::AccountId;
 

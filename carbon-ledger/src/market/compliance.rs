@@ -5,9 +5,10 @@
 use super::accounts::{require_regulator, require_role};
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError, add, mul};
+use super::events::MarketEvent;
 use super::keys;
 use super::records::{Compliance, ComplianceStatus, EmissionReport, Period};
-use super::tx::{Emissions, MarketEvent};
+use super::tx::Emissions;
 use super::types::{Asset, DAY_MS, PeriodId, Role, platform_account};
 use crate::hash::Hash32;
 use crate::types::{AccountId, TimestampMs};

@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::{Fail, MResult, MarketError, add};
+use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
 use super::records::CreditRecord;
-use super::tx::MarketEvent;
 use super::types::{AccountRecord, Asset};
 use crate::codec;
 use crate::genesis::KEY_REGULATOR;

@@ -19,6 +19,7 @@ mod book;
 mod compliance;
 mod ctx;
 mod error;
+mod events;
 pub mod keys;
 mod offsets;
 pub mod params;
@@ -31,12 +32,13 @@ mod types;
 pub use compliance::MAX_ALLOCATIONS;
 pub use ctx::{Ctx, Supply};
 pub use error::{Fail, MResult, MarketError};
+pub use events::MarketEvent;
 pub use params::Params;
 pub use records::{
     Activity, Agreement, Compliance, ComplianceStatus, CreditRecord, EmissionReport, Period,
     Project, ProjectKind,
 };
-pub use tx::{Emissions, Gas, MarketEvent, MarketTx};
+pub use tx::{Emissions, Gas, MarketTx};
 pub use types::{
     AccountRecord, AccountStatus, ActivityId, AgreementId, Asset, DAY_MS, DayStats, Instrument,
     InstrumentStats, Order, OrderId, PeriodId, ProjectId, Role, Side, Trade, TradeId, day_of,

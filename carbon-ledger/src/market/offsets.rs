@@ -11,9 +11,9 @@
 use super::accounts::{require_regulator, require_role};
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError, add};
+use super::events::MarketEvent;
 use super::keys;
 use super::records::{Activity, Project, ProjectKind};
-use super::tx::MarketEvent;
 use super::types::{ActivityId, Asset, ProjectId, Role};
 use crate::hash::Hash32;
 use crate::types::AccountId;

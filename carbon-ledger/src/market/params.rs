@@ -159,3 +159,24 @@ pub fn band(reference: u64, bps: u64) -> (u64, u64) {
     let high = reference.saturating_add(delta_down);
     (low, high)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn band_is_symmetric_and_rounds_the_delta_down() {
+        assert_eq!(band(5_000, 1_000), (4_500, 5_500));
+        assert_eq!(band(5_005, 1_000), (4_505, 5_505));
+        assert_eq!(band(0, 1_000), (0, 0));
+        assert_eq!(band(u64::MAX, 3_000).1, u64::MAX);
+    }
+
+    #[test]
+    fn check_rejects_unknown_names_text_and_out_of_range_values() {
+        assert!(check("market.fee_bps", &ParamValue::Int(1_000)).is_ok());
+        assert!(check("market.fee_bps", &ParamValue::Int(1_001)).is_err());
+        assert!(check("market.fee_bps", &ParamValue::Bool(true)).is_err());
+        assert!(check("network.name", &ParamValue::Int(1)).is_err());
+    }
+}

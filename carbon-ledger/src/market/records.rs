@@ -235,3 +235,43 @@ impl CreditRecord {
         self.score_bps = (on_time + fulfil + no_default + agree) as u32;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credit_without_history_is_full_and_weights_each_component() {
+        let mut c = CreditRecord::default();
+        c.recompute();
+        assert_eq!(c.score_bps, 10_000);
+        c.periods = 2;
+        c.on_time = 1;
+        c.defaults = 1;
+        c.required = 2_000;
+        c.surrendered = 1_500;
+        c.agreements_completed = 3;
+        c.agreements_cancelled = 1;
+        c.recompute();
+        // 4,000/2 + 3,000*0.75 + 2,000/2 + 1,000*0.75
+        assert_eq!(c.score_bps, 2_000 + 2_250 + 1_000 + 750);
+    }
+
+    #[test]
+    fn required_falls_back_from_verified_to_reported_to_allocated() {
+        let mut c = Compliance::new();
+        c.allocated = 70;
+        assert_eq!(c.required(), 70);
+        c.report = Some(EmissionReport {
+            reported: 90,
+            digest: Hash32::ZERO,
+            provenance_id: Hash32::ZERO,
+            verified: None,
+            verifier: None,
+            submitted_at: TimestampMs(0),
+        });
+        assert_eq!(c.required(), 90);
+        c.report.as_mut().unwrap().verified = Some(95);
+        assert_eq!(c.required(), 95);
+    }
+}

@@ -5,9 +5,9 @@ use super::accounts::registered;
 use super::book::{buy_lock, fee, require_trader};
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError, add, mul};
+use super::events::MarketEvent;
 use super::keys;
 use super::records::Agreement;
-use super::tx::MarketEvent;
 use super::types::{
     AgreementId, Asset, DayStats, Instrument, InstrumentStats, Side, Trade, TradeId, day_of,
     platform_account,

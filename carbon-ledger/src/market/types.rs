@@ -264,3 +264,42 @@ impl DayStats {
         u64::try_from((self.value + v / 2) / v).unwrap_or(u64::MAX)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vwap_rounds_half_up_and_is_zero_without_trades() {
+        assert_eq!(DayStats::default().vwap(), 0);
+        let d = DayStats {
+            volume: 3,
+            value: 3 * 5_000 + 2,
+            ..DayStats::default()
+        };
+        assert_eq!(d.vwap(), 5_001);
+        let d = DayStats {
+            volume: 3,
+            value: 3 * 5_000 + 1,
+            ..DayStats::default()
+        };
+        assert_eq!(d.vwap(), 5_000);
+    }
+
+    #[test]
+    fn asset_key_bytes_are_fixed_width_and_distinct() {
+        let keys = [
+            Asset::Token,
+            Asset::Allowance(PeriodId(1)),
+            Asset::Allowance(PeriodId(2)),
+            Asset::Offset,
+        ]
+        .map(|a| a.key_bytes());
+        assert_eq!(keys[1].len(), 5);
+        for i in 0..keys.len() {
+            for j in i + 1..keys.len() {
+                assert_ne!(keys[i], keys[j]);
+            }
+        }
+    }
+}
