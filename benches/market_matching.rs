@@ -6,9 +6,10 @@
 //!   `(price, seq) -> qty` entries into a plain `BTreeMap` of 10,000;
 //! - `block`: a block of 1,000 mixed signed market transactions (orders,
 //!   token transfers, allowance transfers, cancels from 1,000 senders)
-//!   through `exec::execute_block` (batch signature verification +
-//!   execution + receipts), beside `verify_batch` alone and
-//!   `exec::execute_verified` (execution without signatures).
+//!   through `exec::execute_block` (batch signature verification split
+//!   over the cores + execution + receipts), beside `verify_batch` (one
+//!   thread) and `exec::verify_parallel` alone and `exec::execute_verified`
+//!   (execution without signatures).
 //!
 //! Run: `cargo bench --bench market_matching -- --warm-up-time 1 --measurement-time 3`
 

@@ -480,3 +480,55 @@ fn the_sample_genesis_parameters_are_all_known_market_parameters() {
     }
     assert_eq!(p.gwp(market::Gas::C2f6), 11_100);
 }
+
+#[test]
+fn parallel_verification_names_the_bad_transaction_in_the_whole_block() {
+    let c = Chain::new();
+    let mut txs: Vec<Transaction> = (0..300u16)
+        .map(|s| {
+            c.sign(
+                1000 + s,
+                0,
+                MarketTx::Register {
+                    name: format!("n{s}"),
+                },
+            )
+        })
+        .collect();
+    assert!(exec::verify_parallel(&txs, &chain()).is_ok());
+    txs[250].signature.0[0] ^= 1;
+    assert_eq!(
+        exec::verify_parallel(&txs, &chain()),
+        Err(carbon_ledger::TxError::BadSignature { index: 250 })
+    );
+    assert!(exec::execute_block(&c.state, &chain(), TimestampMs(T0), &txs).is_err());
+}
+
+#[test]
+fn receipts_carry_typed_events_with_their_name_topic_and_anchors_succeed() {
+    let mut c = Chain::new();
+    let r = c.ok(
+        1,
+        MarketTx::Register {
+            name: "acme".into(),
+        },
+    );
+    assert_eq!(r.events.len(), 1);
+    assert_eq!(r.events[0].source, exec::MARKET_SOURCE);
+    assert_eq!(r.events[0].topics, vec![exec::event_topic("registered")]);
+    assert!(r.cost.keys_written >= 2, "account record and nonce");
+    let body = TxBody {
+        chain_id: chain(),
+        sender: PublicKey::ZERO,
+        nonce: Nonce(1),
+        payload: Payload::Anchor {
+            digest: carbon_ledger::Hash32::digest(b"doc"),
+            label: "doc".into(),
+        },
+    };
+    let tx = Transaction::sign(body, &key(1));
+    let r = c.commit(&[tx]).remove(0);
+    assert_eq!(r.status, TxStatus::Success);
+    assert_eq!(r.events[0].source, exec::LEDGER_SOURCE);
+    assert_eq!(r.events[0].topics[1], carbon_ledger::Hash32::digest(b"doc"));
+}
