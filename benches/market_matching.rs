@@ -297,6 +297,9 @@ fn bench_block(c: &mut Criterion) {
     g.bench_function("verify_batch_1000", |b| {
         b.iter(|| black_box(verify_batch(&txs, &chain()).is_ok()))
     });
+    g.bench_function("verify_parallel_1000", |b| {
+        b.iter(|| black_box(exec::verify_parallel(&txs, &chain()).is_ok()))
+    });
     g.bench_function("execute_verified_1000", |b| {
         b.iter(|| {
             black_box(exec::execute_verified(&state, TimestampMs(T0 + 1), &txs).expect("valid"))
