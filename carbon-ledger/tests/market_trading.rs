@@ -419,3 +419,42 @@ fn a_settlement_that_cannot_pay_fails_as_a_whole() {
     }
     c.check_invariants();
 }
+
+#[test]
+fn an_account_cannot_rest_more_than_the_open_order_cap() {
+    let mut c = market();
+    let n = carbon_ledger::market::MAX_OPEN_ORDERS;
+    let txs = (0..n)
+        .map(|i| {
+            (
+                1,
+                MarketTx::PlaceOrder {
+                    instrument: A,
+                    side: Side::Sell,
+                    quantity: 1,
+                    price: 5_000 + (i % 400) as u64,
+                },
+            )
+        })
+        .collect();
+    assert!(c.block(txs).iter().all(|r| r.status == TxStatus::Success));
+    assert_eq!(
+        c.fails(
+            1,
+            MarketTx::PlaceOrder {
+                instrument: A,
+                side: Side::Sell,
+                quantity: 1,
+                price: 5_000
+            }
+        ),
+        17
+    );
+    // A crossing order that does not rest is still fine.
+    assert_eq!(c.order(2, A, Side::Buy, 1, 4_900).status, TxStatus::Success);
+    assert_eq!(
+        c.order(1, A, Side::Sell, 1, 4_900).status,
+        TxStatus::Success
+    );
+    c.check_invariants();
+}

@@ -18,6 +18,14 @@ use super::trade::{self, Fill};
 use super::types::{Asset, Instrument, Order, OrderId, Role, Side};
 use crate::types::AccountId;
 
+/// Most open orders one account may have (keeps its order list, one state
+/// value, far below the store's value limit).
+pub const MAX_OPEN_ORDERS: usize = 1_000;
+/// Most orders resting at one price on one side.
+pub const MAX_LEVEL_ORDERS: usize = 10_000;
+/// Most price levels on one side of a book.
+pub const MAX_LEVELS: usize = 10_000;
+
 /// Fee on a trade value, rounded down.
 pub(crate) fn fee(value: u64, bps: u64) -> u64 {
     u64::try_from(u128::from(value) * u128::from(bps) / 10_000).unwrap_or(u64::MAX)
@@ -247,21 +255,35 @@ fn load(cx: &Ctx, id: OrderId) -> MResult<Order> {
 
 /// Puts an order on the book.
 fn rest(cx: &mut Ctx, order: &Order) -> MResult<()> {
+    let cap = |what, allowed: usize, asked: usize| MarketError::CapExceeded {
+        what,
+        allowed: allowed as u64,
+        asked: asked as u64,
+    };
+    let ak = keys::account_orders(&order.owner);
+    let mut mine: Vec<OrderId> = cx.get(&ak)?.unwrap_or_default();
+    if mine.len() >= MAX_OPEN_ORDERS {
+        return Err(cap("open orders per account", MAX_OPEN_ORDERS, mine.len() + 1).into());
+    }
     let lvl_key = keys::level(&order.instrument, order.side, order.price);
     let mut queue: Vec<OrderId> = cx.get(&lvl_key)?.unwrap_or_default();
+    if queue.len() >= MAX_LEVEL_ORDERS {
+        return Err(cap("orders at one price", MAX_LEVEL_ORDERS, queue.len() + 1).into());
+    }
     if queue.is_empty() {
         // A new level: only then does the sorted price list change.
         let px_key = keys::prices(&order.instrument, order.side);
         let mut prices: Vec<u64> = cx.get(&px_key)?.unwrap_or_default();
         if let Err(pos) = prices.binary_search(&order.price) {
+            if prices.len() >= MAX_LEVELS {
+                return Err(cap("price levels per side", MAX_LEVELS, prices.len() + 1).into());
+            }
             prices.insert(pos, order.price);
             put_prices(cx, px_key, &prices);
         }
     }
     queue.push(order.id);
     cx.put(lvl_key, &queue);
-    let ak = keys::account_orders(&order.owner);
-    let mut mine: Vec<OrderId> = cx.get(&ak)?.unwrap_or_default();
     mine.push(order.id);
     cx.put(ak, &mine);
     cx.put(keys::order(order.id), order);

@@ -29,6 +29,7 @@ mod trade;
 mod tx;
 mod types;
 
+pub use book::{MAX_LEVEL_ORDERS, MAX_LEVELS, MAX_OPEN_ORDERS};
 pub use compliance::MAX_ALLOCATIONS;
 pub use ctx::{Ctx, Supply};
 pub use error::{Fail, MResult, MarketError};
