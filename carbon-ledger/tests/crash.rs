@@ -86,7 +86,16 @@ fn crash_child_writer() {
 }
 
 fn check_invariants(dir: &std::path::Path, acked: Option<u64>, full: bool) -> Option<u64> {
-    let store = Store::open(StoreConfig::new(dir)).expect("reopen after SIGKILL");
+    let store = Store::open(StoreConfig::new(dir)).unwrap_or_else(|e| {
+        let files: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        panic!("reopen after SIGKILL failed: {e}; files: {files:?}")
+    });
     let Some(head) = store.head() else {
         assert_eq!(acked, None, "an acknowledged block was lost (no head)");
         return None;

@@ -2,7 +2,7 @@
 //! byte keys, atomic durable batches and bounded prefix scans, so another
 //! backend (RocksDB, redb) would replace this file alone.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StoreError};
 
@@ -78,8 +78,32 @@ fn backend_err(e: sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// sled 0.34.7 writes a snapshot to `snap.<lsn>.generating` and renames it
+/// to `snap.<lsn>` when complete, but on recovery it takes the newest file
+/// starting with `snap.` *including* a `.generating` one; a crash while a
+/// snapshot was being written (e.g. during the snapshot sled writes right
+/// after recovery) then leaves a store sled refuses to open with
+/// "Read corrupted data" (sled issues #1527, #1533; found by our SIGKILL
+/// test). A `.generating` file is never a committed snapshot, so removing it
+/// restores sled's intended recovery: the last renamed snapshot plus the log.
+fn remove_torn_snapshots(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(()); // no directory yet: nothing to clean
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| StoreError::Backend(e.to_string()))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(entry.path()).map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 impl Backend {
     pub(crate) fn open(cfg: &StoreConfig) -> Result<Self> {
+        remove_torn_snapshots(&cfg.path)?;
         let db = sled::Config::new()
             .path(&cfg.path)
             .cache_capacity(cfg.cache_capacity)

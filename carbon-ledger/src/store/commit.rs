@@ -11,7 +11,7 @@ use crate::error::{BlockError, Result, StoreError};
 use crate::hash::Hash32;
 use crate::merkle;
 use crate::receipt::Receipt;
-use crate::state::{LtHash, WriteSet};
+use crate::state::{Change, LtHash, WriteSet};
 use crate::tx::Transaction;
 use crate::types::{AccountId, Height, TimestampMs, TxIndex, View};
 
@@ -181,29 +181,24 @@ impl Store {
             }
             .into());
         }
-        let tx_hashes: Vec<_> = block.transactions.iter().map(Transaction::hash).collect();
-        let mut seen = HashSet::with_capacity(n);
-        for (i, (tx, h)) in block.transactions.iter().zip(&tx_hashes).enumerate() {
-            if tx.body.chain_id != head.chain_id {
-                return Err(BlockError::TxWrongChain { index: i as u32 }.into());
-            }
-            if !seen.insert(*h) || self.backend.contains(&keys::tx(h))? {
-                return Err(BlockError::DuplicateTransaction(*h).into());
-            }
-        }
-        let tx_leaves: Vec<Hash32> = tx_hashes.iter().map(|h| Hash32(h.0)).collect();
-        if merkle::root(&tx_leaves) != header.tx_root {
-            return Err(BlockError::TxRootMismatch.into());
-        }
-        if receipts.len() != n || receipts.iter().zip(&tx_hashes).any(|(r, h)| &r.tx != h) {
-            return Err(BlockError::ReceiptMismatch.into());
-        }
-        let receipt_leaves: Vec<Hash32> = receipts.iter().map(Receipt::hash).collect();
-        if merkle::root(&receipt_leaves) != header.receipts_root {
-            return Err(BlockError::ReceiptsRootMismatch.into());
-        }
         writes.check_limits()?;
-        let lthash = self.apply_to(&head.lthash, writes)?;
+        // The state root (the costliest check) is hashed on other threads
+        // while this one checks the body; nothing is written before both pass.
+        let olds = self.old_values(writes)?;
+        let changes = changes(writes, &olds);
+        let base = &head.lthash;
+        let chain_id = &head.chain_id;
+        let (body, lthash) = std::thread::scope(|s| {
+            let job = s.spawn(|| {
+                let mut acc = base.clone();
+                acc.apply(&changes);
+                acc
+            });
+            let body = self.check_body(chain_id, block, receipts);
+            let acc = job.join().expect("invariant: hashing threads do not panic");
+            (body, acc)
+        });
+        let (tx_leaves, receipt_leaves) = body?;
         let computed = lthash.root();
         if computed != header.state_root {
             return Err(BlockError::StateRootMismatch {
@@ -233,21 +228,55 @@ impl Store {
         Ok(new_head)
     }
 
+    /// Checks the transactions (chain id, not already on chain, not
+    /// repeated, root) and the receipts (one per transaction in order,
+    /// root); returns the leaves of both trees.
+    fn check_body(
+        &self,
+        chain_id: &crate::types::ChainId,
+        block: &Block,
+        receipts: &[Receipt],
+    ) -> Result<(Vec<Hash32>, Vec<Hash32>)> {
+        let header = &block.header;
+        let n = block.transactions.len();
+        let tx_hashes: Vec<_> = block.transactions.iter().map(Transaction::hash).collect();
+        let mut seen = HashSet::with_capacity(n);
+        for (i, (tx, h)) in block.transactions.iter().zip(&tx_hashes).enumerate() {
+            if &tx.body.chain_id != chain_id {
+                return Err(BlockError::TxWrongChain { index: i as u32 }.into());
+            }
+            if !seen.insert(*h) || self.backend.contains(&keys::tx(h))? {
+                return Err(BlockError::DuplicateTransaction(*h).into());
+            }
+        }
+        let tx_leaves: Vec<Hash32> = tx_hashes.iter().map(|h| Hash32(h.0)).collect();
+        if merkle::root(&tx_leaves) != header.tx_root {
+            return Err(BlockError::TxRootMismatch.into());
+        }
+        if receipts.len() != n || receipts.iter().zip(&tx_hashes).any(|(r, h)| &r.tx != h) {
+            return Err(BlockError::ReceiptMismatch.into());
+        }
+        let receipt_leaves: Vec<Hash32> = receipts.iter().map(Receipt::hash).collect();
+        if merkle::root(&receipt_leaves) != header.receipts_root {
+            return Err(BlockError::ReceiptsRootMismatch.into());
+        }
+        Ok((tx_leaves, receipt_leaves))
+    }
+
+    /// The current value of every key in `writes`, in the same order.
+    fn old_values(&self, writes: &WriteSet) -> Result<Vec<Option<Vec<u8>>>> {
+        writes
+            .iter()
+            .map(|(k, _)| self.backend.get(&keys::state(k)))
+            .collect()
+    }
+
     /// The accumulator after applying `writes` to the state `base` commits
     /// to: one read of the old value per written key.
     fn apply_to(&self, base: &LtHash, writes: &WriteSet) -> Result<LtHash> {
-        let mut olds = Vec::with_capacity(writes.len());
-        for (k, _) in writes.iter() {
-            olds.push(self.backend.get(&keys::state(k))?);
-        }
-        let changes: Vec<_> = writes
-            .iter()
-            .zip(&olds)
-            .filter(|((_, new), old)| old.as_deref() != *new)
-            .map(|((k, new), old)| (k, old.as_deref(), new))
-            .collect();
+        let olds = self.old_values(writes)?;
         let mut acc = base.clone();
-        acc.apply(&changes);
+        acc.apply(&changes(writes, &olds));
         Ok(acc)
     }
 
@@ -299,4 +328,15 @@ impl Store {
         };
         batch.put(keys::META_HEAD.to_vec(), codec::encode(&rec));
     }
+}
+
+/// The effective changes of `writes` given the `olds` values (same order):
+/// writes that leave a value unchanged are dropped.
+fn changes<'a>(writes: &'a WriteSet, olds: &'a [Option<Vec<u8>>]) -> Vec<Change<'a>> {
+    writes
+        .iter()
+        .zip(olds)
+        .filter(|((_, new), old)| old.as_deref() != *new)
+        .map(|((k, new), old)| (k, old.as_deref(), new))
+        .collect()
 }
