@@ -4,7 +4,7 @@
 //!
 //! Rules, per transaction, in block order:
 //! 1. signatures and chain ids are checked for the whole block first with
-//!    [`verify_batch`]; a block with a bad signature or another chain's
+//!    [`verify_batch`] (split over the cores by [`verify_parallel`]); a block with a bad signature or another chain's
 //!    transaction is invalid as a whole (an `Err`, nothing executed);
 //! 2. a transaction whose nonce is not the sender's next nonce fails with
 //!    code 1 and writes nothing (a replay changes nothing);
