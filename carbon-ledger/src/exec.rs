@@ -1,0 +1,280 @@
+//! Block execution: a state and a block's signed transactions in, one
+//! receipt per transaction and the block's [`WriteSet`] out — identically
+//! on every node.
+//!
+//! Rules, per transaction, in block order:
+//! 1. signatures and chain ids are checked for the whole block first with
+//!    [`verify_batch`] (split over the cores by [`verify_parallel`]); a block with a bad signature or another chain's
+//!    transaction is invalid as a whole (an `Err`, nothing executed);
+//! 2. a transaction whose nonce is not the sender's next nonce fails with
+//!    code 1 and writes nothing (a replay changes nothing);
+//! 3. a transaction from a frozen account fails with code 2 and writes
+//!    nothing, not even its nonce: nothing a frozen account does changes
+//!    state;
+//! 4. otherwise the nonce is consumed and the payload runs in its own
+//!    overlay; if it fails (receipt `Failed` with the
+//!    [`MarketError::code`]) its writes are dropped and only the nonce is
+//!    written.
+//!
+//! A failure to read the state itself (a corrupt store) aborts the block.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use crate::codec;
+use crate::error::{Result, TxError};
+use crate::hash::Hash32;
+use crate::market::{self, Ctx, Fail, MarketError, MarketEvent};
+use crate::receipt::{Cost, Event, Receipt, TxStatus};
+use crate::state::{Entry, Overlay, StateView, WriteSet};
+use crate::tx::{Payload, Transaction, verify_batch};
+use crate::types::{ChainId, TimestampMs};
+
+/// Source name of market events in receipts.
+pub const MARKET_SOURCE: &str = "market";
+/// Source name of ledger events (anchors) in receipts.
+pub const LEDGER_SOURCE: &str = "ledger";
+
+/// What executing a block produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockOutcome {
+    /// One receipt per transaction, in block order.
+    pub receipts: Vec<Receipt>,
+    /// The block's state writes (commit them with the block).
+    pub writes: WriteSet,
+}
+
+/// The first topic of a market event: `tagged("carbon/market/event/v1", name)`.
+pub fn event_topic(name: &str) -> Hash32 {
+    Hash32::tagged(b"carbon/market/event/v1", &[name.as_bytes()])
+}
+
+fn to_event(e: &MarketEvent) -> Event {
+    Event {
+        source: MARKET_SOURCE.to_string(),
+        topics: vec![event_topic(e.name())],
+        data: codec::encode(e),
+    }
+}
+
+/// Verifies every signature (batch) and chain id, then executes.
+pub fn execute_block(
+    state: &(dyn StateView + '_),
+    chain: &ChainId,
+    time: TimestampMs,
+    txs: &[Transaction],
+) -> Result<BlockOutcome> {
+    verify_parallel(txs, chain)?;
+    execute_verified(state, time, txs)
+}
+
+/// Smallest chunk worth a thread of its own.
+const MIN_CHUNK: usize = 128;
+
+/// [`verify_batch`] split over the available cores (one batch per core, in
+/// scoped threads). The result is the same as one `verify_batch` over the
+/// whole slice: `Ok`, or the error of the first failing chunk with the
+/// transaction index relative to the whole slice.
+pub fn verify_parallel(txs: &[Transaction], chain: &ChainId) -> Result<(), TxError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunks = cores.min(txs.len() / MIN_CHUNK).max(1);
+    if chunks == 1 {
+        return verify_batch(txs, chain);
+    }
+    let size = txs.len().div_ceil(chunks);
+    let results: Vec<Result<(), TxError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = txs
+            .chunks(size)
+            .map(|c| s.spawn(move || verify_batch(c, chain)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                // A panic inside ed25519 verification is not expected; treat
+                // it as a bad block rather than propagating it.
+                h.join().unwrap_or(Err(TxError::BadSignature { index: 0 }))
+            })
+            .collect()
+    });
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Err(TxError::BadSignature { index }) => {
+                return Err(TxError::BadSignature {
+                    index: index + i * size,
+                });
+            }
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Executes transactions whose signatures and chain ids the caller has
+/// already verified (e.g. with [`verify_batch`] while the block was
+/// proposed).
+pub fn execute_verified(
+    state: &(dyn StateView + '_),
+    time: TimestampMs,
+    txs: &[Transaction],
+) -> Result<BlockOutcome> {
+    let mut block = Overlay::new(state);
+    let mut receipts = Vec::with_capacity(txs.len());
+    for tx in txs {
+        let (receipt, writes) = execute_one(&block, time, tx)?;
+        block.absorb(writes);
+        receipts.push(receipt);
+    }
+    Ok(BlockOutcome {
+        receipts,
+        writes: block.into_writes(),
+    })
+}
+
+fn failed(tx: &Transaction, e: &MarketError) -> Receipt {
+    Receipt {
+        tx: tx.hash(),
+        status: TxStatus::Failed {
+            code: e.code(),
+            reason: e.to_string(),
+        },
+        events: Vec::new(),
+        cost: Cost::default(),
+    }
+}
+
+/// Executes one transaction over `view`: its receipt and writes.
+fn execute_one(
+    view: &(dyn StateView + '_),
+    time: TimestampMs,
+    tx: &Transaction,
+) -> Result<(Receipt, WriteSet)> {
+    let sender = tx.sender_account();
+    let expected = market::query::nonce(view, &sender)?;
+    if tx.body.nonce.0 != expected {
+        let e = MarketError::BadNonce {
+            expected,
+            got: tx.body.nonce.0,
+        };
+        return Ok((failed(tx, &e), WriteSet::new()));
+    }
+    if market::query::account(view, &sender)?.is_some_and(|a| a.frozen) {
+        return Ok((failed(tx, &MarketError::Frozen(sender)), WriteSet::new()));
+    }
+    let mut nonce_write = WriteSet::new();
+    let Some(next) = expected.checked_add(1) else {
+        return Ok((failed(tx, &MarketError::Overflow), WriteSet::new()));
+    };
+    nonce_write.put(market::keys::nonce_key(&sender), codec::encode(&next));
+    let mut cx = Ctx::new(view, time);
+    let outcome = match &tx.body.payload {
+        Payload::Market(m) => market::apply(&mut cx, &sender, m),
+        Payload::Anchor { label, .. } if label.len() <= 256 => Ok(()),
+        Payload::Anchor { .. } => Err(Fail::Tx(MarketError::Invalid {
+            field: "label",
+            reason: "at most 256 bytes".into(),
+        })),
+        #[allow(unreachable_patterns)] // Payload is non_exhaustive; later payloads (EVM)
+        _ => Err(Fail::Tx(MarketError::Unsupported)),
+    };
+    match outcome {
+        Ok(()) => {
+            let (mut writes, events) = cx.finish();
+            writes.extend(nonce_write);
+            let mut events: Vec<Event> = events.iter().map(to_event).collect();
+            if let Payload::Anchor { digest, .. } = &tx.body.payload {
+                events.push(Event {
+                    source: LEDGER_SOURCE.to_string(),
+                    topics: vec![event_topic("anchored"), *digest],
+                    data: Vec::new(),
+                });
+            }
+            let receipt = Receipt {
+                tx: tx.hash(),
+                status: TxStatus::Success,
+                events,
+                cost: cost(&writes),
+            };
+            Ok((receipt, writes))
+        }
+        Err(Fail::Tx(e)) => {
+            let mut r = failed(tx, &e);
+            r.cost = cost(&nonce_write);
+            Ok((r, nonce_write))
+        }
+        Err(Fail::Fatal(e)) => Err(e),
+    }
+}
+
+fn cost(w: &WriteSet) -> Cost {
+    let mut c = Cost::default();
+    for (k, v) in w.iter() {
+        c.keys_written = c.keys_written.saturating_add(1);
+        let n = k.len() + v.map_or(0, <[u8]>::len);
+        c.bytes_written = c.bytes_written.saturating_add(n as u64);
+    }
+    c
+}
+
+/// A world state held in memory: for tests, benches and dry runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemState {
+    map: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl MemState {
+    /// An empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies a block's writes.
+    pub fn apply(&mut self, w: &WriteSet) {
+        for (k, v) in w.iter() {
+            match v {
+                Some(v) => self.map.insert(k.to_vec(), v.to_vec()),
+                None => self.map.remove(k),
+            };
+        }
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.map.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the state is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+impl StateView for MemState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.map.get(key).cloned())
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        let lower = match start_after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+            _ => Bound::Included(prefix.to_vec()),
+        };
+        Ok(self
+            .map
+            .range((lower, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}

@@ -1,0 +1,119 @@
+//! The market's state-key layout. Every key starts with `mk/`; the part
+//! after the prefix is fixed-width binary (accounts 32 bytes, ids and
+//! prices big-endian so byte order is numeric order). Values are BCS.
+//!
+//! | key | value |
+//! |---|---|
+//! | `mk/acct/` account | [`super::AccountRecord`] |
+//! | `mk/nonce/` account | next nonce (u64) |
+//! | `mk/bal/` account asset | balance (u64); absent = 0 |
+//! | `mk/esc/` account asset | locked in orders and agreements (u64) |
+//! | `mk/supply/` asset | [`super::Supply`] |
+//! | `mk/seq/` name | last id handed out (u64) |
+//! | `mk/order/` id | [`super::Order`] |
+//! | `mk/aord/` account | open order ids of the account (`Vec<OrderId>`) |
+//! | `mk/px/` instrument side | prices with resting orders, ascending (`Vec<u64>`) |
+//! | `mk/lvl/` instrument side price | order ids at that price, in time order |
+//! | `mk/inst/` instrument | [`super::InstrumentStats`] |
+//! | `mk/day/` instrument day | [`super::DayStats`] |
+//! | `mk/trade/` id | [`super::Trade`] |
+//! | `mk/agr/` id | [`super::Agreement`] |
+//! | `mk/period/` id | [`super::Period`] |
+//! | `mk/pmem/` period | enterprises in the period, in first-seen order |
+//! | `mk/comp/` period account | [`super::Compliance`] |
+//! | `mk/debt/` account | shortfall to deduct from the next allocation |
+//! | `mk/credit/` account | [`super::CreditRecord`] |
+//! | `mk/proj/` id | [`super::Project`] |
+//! | `mk/act/` id | [`super::Activity`] |
+//!
+//! Parameters live under the genesis layout, `sys/param/` name, and
+//! membership under `sys/member/` account (see [`crate::genesis`]).
+
+use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
+use crate::types::AccountId;
+
+fn k(prefix: &str, parts: &[&[u8]]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(64);
+    v.extend_from_slice(b"mk/");
+    v.extend_from_slice(prefix.as_bytes());
+    for p in parts {
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+fn inst_bytes(i: &Instrument) -> Vec<u8> {
+    i.asset().key_bytes()
+}
+
+pub(crate) fn account(a: &AccountId) -> Vec<u8> {
+    k("acct/", &[&a.0])
+}
+pub(crate) fn nonce(a: &AccountId) -> Vec<u8> {
+    nonce_key(a)
+}
+
+/// The state key of an account's next nonce.
+pub fn nonce_key(a: &AccountId) -> Vec<u8> {
+    k("nonce/", &[&a.0])
+}
+pub(crate) fn balance(a: &AccountId, asset: &Asset) -> Vec<u8> {
+    k("bal/", &[&a.0, &asset.key_bytes()])
+}
+pub(crate) fn escrow(a: &AccountId, asset: &Asset) -> Vec<u8> {
+    k("esc/", &[&a.0, &asset.key_bytes()])
+}
+pub(crate) fn supply(asset: &Asset) -> Vec<u8> {
+    k("supply/", &[&asset.key_bytes()])
+}
+pub(crate) fn seq(name: &str) -> Vec<u8> {
+    k("seq/", &[name.as_bytes()])
+}
+pub(crate) fn order(id: OrderId) -> Vec<u8> {
+    k("order/", &[&id.0.to_be_bytes()])
+}
+pub(crate) fn account_orders(a: &AccountId) -> Vec<u8> {
+    k("aord/", &[&a.0])
+}
+pub(crate) fn prices(i: &Instrument, side: Side) -> Vec<u8> {
+    k("px/", &[&inst_bytes(i), &[side.byte()]])
+}
+pub(crate) fn level(i: &Instrument, side: Side, price: u64) -> Vec<u8> {
+    k(
+        "lvl/",
+        &[&inst_bytes(i), &[side.byte()], &price.to_be_bytes()],
+    )
+}
+pub(crate) fn instrument(i: &Instrument) -> Vec<u8> {
+    k("inst/", &[&inst_bytes(i)])
+}
+pub(crate) fn day(i: &Instrument, day: u64) -> Vec<u8> {
+    k("day/", &[&inst_bytes(i), &day.to_be_bytes()])
+}
+pub(crate) fn trade(id: u64) -> Vec<u8> {
+    k("trade/", &[&id.to_be_bytes()])
+}
+pub(crate) fn agreement(id: u64) -> Vec<u8> {
+    k("agr/", &[&id.to_be_bytes()])
+}
+pub(crate) fn period(p: PeriodId) -> Vec<u8> {
+    k("period/", &[&p.0.to_be_bytes()])
+}
+pub(crate) fn period_members(p: PeriodId) -> Vec<u8> {
+    k("pmem/", &[&p.0.to_be_bytes()])
+}
+pub(crate) fn compliance(p: PeriodId, a: &AccountId) -> Vec<u8> {
+    k("comp/", &[&p.0.to_be_bytes(), &a.0])
+}
+pub(crate) fn debt(a: &AccountId) -> Vec<u8> {
+    k("debt/", &[&a.0])
+}
+pub(crate) fn credit(a: &AccountId) -> Vec<u8> {
+    k("credit/", &[&a.0])
+}
+pub(crate) fn project(id: u64) -> Vec<u8> {
+    k("proj/", &[&id.to_be_bytes()])
+}
+pub(crate) fn activity(id: u64) -> Vec<u8> {
+    k("act/", &[&id.to_be_bytes()])
+}

@@ -1,0 +1,258 @@
+//! Settlement of trades (both legs or nothing: any failure fails the whole
+//! operation), market data updates, and bilateral block trades.
+
+use super::accounts::registered;
+use super::book::{buy_lock, fee, require_trader};
+use super::ctx::Ctx;
+use super::error::{MResult, MarketError, add, mul};
+use super::events::MarketEvent;
+use super::keys;
+use super::records::Agreement;
+use super::types::{
+    AgreementId, Asset, DayStats, Instrument, InstrumentStats, Side, Trade, TradeId, day_of,
+    platform_account,
+};
+use crate::types::AccountId;
+
+/// One fill to settle.
+pub(crate) struct Fill {
+    pub(crate) instrument: Instrument,
+    pub(crate) price: u64,
+    pub(crate) quantity: u64,
+    pub(crate) buyer: AccountId,
+    /// Tokens released from the buyer's escrow for this fill (value + fee
+    /// at most; the rest is refunded). `0` with a block-trade acceptance:
+    /// the buyer then pays from its balance.
+    pub(crate) buyer_locked: u64,
+    pub(crate) seller: AccountId,
+    /// Whether the seller's tonnes come from escrow (else from balance).
+    pub(crate) seller_locked: bool,
+    pub(crate) taker_side: Option<Side>,
+}
+
+/// Settles both legs: tonnes seller -> buyer, value buyer -> seller, a fee
+/// from each side to the platform account; records the trade.
+pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
+    let asset = f.instrument.asset();
+    let value = mul(f.quantity, f.price)?;
+    let fee_each = fee(value, fee_bps);
+    let cost = add(value, fee_each)?;
+    if f.buyer_locked > 0 {
+        cx.unlock(&f.buyer, &Asset::Token, f.buyer_locked)?;
+        let refund = f
+            .buyer_locked
+            .checked_sub(cost)
+            .ok_or(MarketError::Overflow)?;
+        cx.credit(&f.buyer, &Asset::Token, refund)?;
+    } else {
+        cx.debit(&f.buyer, &Asset::Token, cost)?;
+    }
+    if f.seller_locked {
+        cx.unlock(&f.seller, &asset, f.quantity)?;
+    } else {
+        cx.debit(&f.seller, &asset, f.quantity)?;
+    }
+    cx.credit(&f.buyer, &asset, f.quantity)?;
+    cx.credit(
+        &f.seller,
+        &Asset::Token,
+        value.checked_sub(fee_each).ok_or(MarketError::Overflow)?,
+    )?;
+    cx.credit(&platform_account(), &Asset::Token, add(fee_each, fee_each)?)?;
+    let id = TradeId(cx.next_id("trade")?);
+    let t = Trade {
+        id,
+        instrument: f.instrument,
+        price: f.price,
+        quantity: f.quantity,
+        buyer: f.buyer,
+        seller: f.seller,
+        taker_side: f.taker_side,
+        time: cx.time,
+    };
+    cx.put(keys::trade(id.0), &t);
+    record(cx, &t)?;
+    cx.emit(MarketEvent::Traded {
+        trade: id,
+        instrument: f.instrument,
+        price: f.price,
+        quantity: f.quantity,
+    });
+    Ok(id)
+}
+
+/// Instrument stats with the reference price rolled to today: if the
+/// stats' day is over and it had trades, its VWAP becomes the reference.
+fn rolled(cx: &Ctx, inst: &Instrument) -> MResult<InstrumentStats> {
+    let mut s: InstrumentStats = cx.get(&keys::instrument(inst))?.unwrap_or_default();
+    let today = day_of(cx.time);
+    if s.day < today {
+        if let Some(d) = cx.get::<DayStats>(&keys::day(inst, s.day))?
+            && d.volume > 0
+        {
+            s.reference_price = d.vwap();
+        }
+        s.day = today;
+    }
+    Ok(s)
+}
+
+/// The band reference price today: the previous trading day's VWAP, or the
+/// `market.initial_reference_price` parameter before the first trading day.
+pub(crate) fn reference_price(cx: &mut Ctx, inst: &Instrument) -> MResult<u64> {
+    let r = rolled(cx, inst)?.reference_price;
+    Ok(if r == 0 {
+        cx.params()?.initial_reference()
+    } else {
+        r
+    })
+}
+
+/// Updates last price, volumes and (for order-book trades) the day's
+/// OHLC/VWAP. Block trades count in volume and the trade list but do not
+/// move prices.
+fn record(cx: &mut Ctx, t: &Trade) -> MResult<()> {
+    let mut s = rolled(cx, &t.instrument)?;
+    s.total_volume = add(s.total_volume, t.quantity)?;
+    if t.taker_side.is_some() {
+        s.last_price = t.price;
+        let dk = keys::day(&t.instrument, s.day);
+        let mut d: DayStats = cx.get(&dk)?.unwrap_or_default();
+        if d.trades == 0 {
+            d.open = t.price;
+            d.high = t.price;
+            d.low = t.price;
+        }
+        d.high = d.high.max(t.price);
+        d.low = d.low.min(t.price);
+        d.close = t.price;
+        d.volume = add(d.volume, t.quantity)?;
+        d.value = d
+            .value
+            .checked_add(u128::from(t.quantity) * u128::from(t.price))
+            .ok_or(MarketError::Overflow)?;
+        d.trades = add(d.trades, 1)?;
+        cx.put(dk, &d);
+    }
+    cx.put(keys::instrument(&t.instrument), &s);
+    Ok(())
+}
+
+fn proposer_lock(a: &Agreement) -> (Asset, u64) {
+    match a.proposer_side {
+        Side::Buy => (Asset::Token, a.escrow),
+        Side::Sell => (a.instrument.asset(), a.escrow),
+    }
+}
+
+/// Step one of a block trade: the proposer locks its leg.
+pub(crate) fn propose(
+    cx: &mut Ctx,
+    actor: &AccountId,
+    counterparty: AccountId,
+    instrument: Instrument,
+    side: Side,
+    quantity: u64,
+    price: u64,
+) -> MResult<AgreementId> {
+    require_trader(cx, actor, &instrument, side)?;
+    if counterparty == *actor {
+        return Err(MarketError::invalid("counterparty", "cannot trade with oneself").into());
+    }
+    require_trader(cx, &counterparty, &instrument, side.opposite())?;
+    let p = cx.params()?.clone();
+    if quantity < p.block_min() {
+        return Err(MarketError::QuantityLimit {
+            quantity,
+            limit: p.block_min(),
+        }
+        .into());
+    }
+    let reference = reference_price(cx, &instrument)?;
+    let (low, high) = super::params::band(reference, p.block_band_bps());
+    if price == 0 || price < low || price > high {
+        return Err(MarketError::PriceOutOfBand { price, low, high }.into());
+    }
+    let escrow = match side {
+        Side::Buy => buy_lock(quantity, price, p.fee_bps())?,
+        Side::Sell => quantity,
+    };
+    let id = AgreementId(cx.next_id("agreement")?);
+    let a = Agreement {
+        id,
+        proposer: *actor,
+        proposer_side: side,
+        counterparty,
+        instrument,
+        quantity,
+        price,
+        escrow,
+    };
+    let (asset, amount) = proposer_lock(&a);
+    cx.lock(actor, &asset, amount)?;
+    cx.put(keys::agreement(id.0), &a);
+    cx.emit(MarketEvent::AgreementProposed { agreement: id });
+    Ok(id)
+}
+
+/// Step two: the counterparty accepts; both legs settle at once.
+pub(crate) fn accept(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResult<TradeId> {
+    let a: Agreement = match cx.get::<Agreement>(&keys::agreement(id.0))? {
+        Some(a) if a.counterparty == *actor => a,
+        _ => return Err(MarketError::UnknownAgreement(id).into()),
+    };
+    require_trader(cx, actor, &a.instrument, a.proposer_side.opposite())?;
+    if registered(cx, &a.proposer)?.frozen {
+        return Err(MarketError::Frozen(a.proposer).into());
+    }
+    let fee_bps = cx.params()?.fee_bps();
+    let (buyer, buyer_locked, seller, seller_locked) = match a.proposer_side {
+        Side::Buy => (a.proposer, a.escrow, a.counterparty, false),
+        Side::Sell => (a.counterparty, 0, a.proposer, true),
+    };
+    let trade = settle(
+        cx,
+        &Fill {
+            instrument: a.instrument,
+            price: a.price,
+            quantity: a.quantity,
+            buyer,
+            buyer_locked,
+            seller,
+            seller_locked,
+            taker_side: None,
+        },
+        fee_bps,
+    )?;
+    cx.del(keys::agreement(id.0));
+    for party in [a.proposer, a.counterparty] {
+        cx.update_credit(&party, |c| {
+            c.agreements_completed = c.agreements_completed.checked_add(1)?;
+            Some(())
+        })?;
+    }
+    cx.emit(MarketEvent::AgreementSettled {
+        agreement: id,
+        trade,
+    });
+    Ok(trade)
+}
+
+/// Either party withdraws; the proposer's lock is returned and the
+/// cancelling party's record counts a cancelled agreement.
+pub(crate) fn cancel(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResult<()> {
+    let a: Agreement = match cx.get::<Agreement>(&keys::agreement(id.0))? {
+        Some(a) if a.counterparty == *actor || a.proposer == *actor => a,
+        _ => return Err(MarketError::UnknownAgreement(id).into()),
+    };
+    let (asset, amount) = proposer_lock(&a);
+    cx.unlock(&a.proposer, &asset, amount)?;
+    cx.credit(&a.proposer, &asset, amount)?;
+    cx.del(keys::agreement(id.0));
+    cx.update_credit(actor, |c| {
+        c.agreements_cancelled = c.agreements_cancelled.checked_add(1)?;
+        Some(())
+    })?;
+    cx.emit(MarketEvent::AgreementCancelled { agreement: id });
+    Ok(())
+}

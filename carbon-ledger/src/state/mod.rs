@@ -1,0 +1,11 @@
+//! The world state: a key/value map committed to by an [`LtHash`].
+//!
+//! Executors read state through a [`StateView`] and collect a block's writes
+//! in an [`Overlay`], whose [`WriteSet`] the store commits atomically with
+//! the block.
+
+mod lthash;
+mod view;
+
+pub use lthash::{Change, LANES, LTHASH_BYTES, LtHash};
+pub use view::{Entry, MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, WriteSet};

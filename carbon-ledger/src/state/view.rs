@@ -1,0 +1,196 @@
+//! Reading state and collecting a block's writes.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
+
+use crate::error::{BlockError, Result};
+
+/// Longest state key (bytes).
+pub const MAX_KEY_BYTES: usize = 1024;
+/// Largest state value (bytes); an EVM contract's code (24 KiB) fits.
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// One entry of a prefix scan.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// Read access to a world state (the store's head, or an overlay on it).
+pub trait StateView {
+    /// The value at `key`, if any.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Up to `limit` entries whose key starts with `prefix` and sorts after
+    /// `start_after` (if given), in key order.
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>>;
+}
+
+/// A block's state writes: key -> new value, or `None` for a delete.
+/// Ordered (a `BTreeMap`), so iterating it is deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteSet {
+    map: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl WriteSet {
+    /// An empty write set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value` (a later write to the same key wins).
+    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.map.insert(key.into(), Some(value.into()));
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
+        self.map.insert(key.into(), None);
+    }
+
+    /// The pending write for `key`: `Some(None)` is a pending delete.
+    pub fn get(&self, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.map.get(key).map(|v| v.as_deref())
+    }
+
+    /// Writes in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        self.map.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))
+    }
+
+    /// Number of keys written.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether nothing is written.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Applies `other` on top of `self` (its writes win).
+    pub fn extend(&mut self, other: WriteSet) {
+        self.map.extend(other.map);
+    }
+
+    /// Checks every key and value against [`MAX_KEY_BYTES`] and
+    /// [`MAX_VALUE_BYTES`] (and that no key is empty).
+    pub fn check_limits(&self) -> Result<(), BlockError> {
+        for (k, v) in &self.map {
+            let vlen = v.as_ref().map_or(0, Vec::len);
+            if k.is_empty() || k.len() > MAX_KEY_BYTES || vlen > MAX_VALUE_BYTES {
+                return Err(BlockError::WriteTooLarge {
+                    key_len: k.len(),
+                    value_len: vlen,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Buffered writes over a base view: reads see the buffer first. Nest one
+/// overlay per transaction over the block's overlay to undo a failed
+/// transaction by dropping it, or keep it with [`Overlay::absorb`].
+pub struct Overlay<'a, V: StateView + ?Sized> {
+    base: &'a V,
+    writes: WriteSet,
+}
+
+impl<'a, V: StateView + ?Sized> Overlay<'a, V> {
+    /// An empty overlay on `base`.
+    pub fn new(base: &'a V) -> Self {
+        Overlay {
+            base,
+            writes: WriteSet::new(),
+        }
+    }
+
+    /// Buffers a write.
+    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.writes.put(key, value);
+    }
+
+    /// Buffers a delete.
+    pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
+        self.writes.delete(key);
+    }
+
+    /// Takes the writes of a nested overlay (e.g. a successful transaction).
+    pub fn absorb(&mut self, writes: WriteSet) {
+        self.writes.extend(writes);
+    }
+
+    /// The buffered writes so far.
+    pub fn writes(&self) -> &WriteSet {
+        &self.writes
+    }
+
+    /// Ends the overlay, returning its writes.
+    pub fn into_writes(self) -> WriteSet {
+        self.writes
+    }
+}
+
+impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.map(<[u8]>::to_vec)),
+            None => self.base.get(key),
+        }
+    }
+
+    /// Merges the base's entries with the buffered writes: a buffered value
+    /// replaces the base's, a buffered delete hides it.
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>> {
+        let lower = match start_after {
+            Some(a) => Bound::Excluded(a.to_vec()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let mut ours = self
+            .writes
+            .map
+            .range((lower, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .peekable();
+        let page = limit.max(16);
+        let mut base: VecDeque<Entry> = VecDeque::new();
+        let mut base_after = start_after.map(<[u8]>::to_vec);
+        let mut base_done = false;
+        let mut out = Vec::new();
+        while out.len() < limit {
+            if base.is_empty() && !base_done {
+                let more = self.base.scan_prefix(prefix, base_after.as_deref(), page)?;
+                base_done = more.len() < page;
+                base_after = more.last().map(|(k, _)| k.clone());
+                base.extend(more);
+            }
+            let take_ours = match (base.front(), ours.peek()) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some((bk, _)), Some((ok, _))) => ok.as_slice() <= bk.as_slice(),
+            };
+            if take_ours {
+                let (k, v) = ours.next().expect("invariant: peeked above");
+                if base.front().is_some_and(|(bk, _)| bk == k) {
+                    base.pop_front(); // shadowed by our write
+                }
+                if let Some(v) = v {
+                    out.push((k.clone(), v.clone()));
+                }
+            } else {
+                out.push(base.pop_front().expect("invariant: front checked above"));
+            }
+        }
+        Ok(out)
+    }
+}

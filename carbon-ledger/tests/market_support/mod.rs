@@ -1,0 +1,317 @@
+//! A small chain in memory for the market tests: genesis with known keys,
+//! signed blocks through `exec::execute_block`, and invariant checks.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use carbon_ledger::exec::{self, BlockOutcome, MemState};
+use carbon_ledger::market::{
+    self, AccountStatus, Asset, Instrument, MarketTx, PeriodId, Role, Side, platform_account, query,
+};
+use carbon_ledger::{
+    AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, Receipt, TimestampMs,
+    Transaction, TxBody, TxStatus,
+};
+use ed25519_dalek::SigningKey;
+
+/// Seed of the regulator's key.
+pub const REG: u16 = 0;
+/// Genesis time (2026-01-01T00:00Z).
+pub const T0: u64 = 1_767_225_600_000;
+/// One day in ms.
+pub const DAY: u64 = 86_400_000;
+
+pub fn key(seed: u16) -> SigningKey {
+    let mut b = [7u8; 32];
+    b[..2].copy_from_slice(&seed.to_le_bytes());
+    SigningKey::from_bytes(&b)
+}
+
+pub fn acct(seed: u16) -> AccountId {
+    PublicKey::from(&key(seed).verifying_key()).account()
+}
+
+pub fn chain() -> ChainId {
+    ChainId::new("carbon-market-test").expect("valid chain id")
+}
+
+pub fn genesis_json(params: &str) -> String {
+    let pk = |s: u16| hex::encode(key(s).verifying_key().to_bytes());
+    format!(
+        r#"{{"chain_id":"carbon-market-test","timestamp_ms":{T0},
+        "validators":[{{"name":"v1","public_key":"{}","address":"127.0.0.1:7001"}}],
+        "observers":[{{"name":"regulator","public_key":"{}","address":"127.0.0.1:7100"}}],
+        "regulator":"regulator","parameters":{{{params}}}}}"#,
+        pk(9000),
+        pk(REG)
+    )
+}
+
+pub struct Chain {
+    pub state: MemState,
+    pub time: u64,
+    /// Every account seed that ever signed or received something.
+    pub seeds: Vec<u16>,
+    pub periods: Vec<PeriodId>,
+}
+
+impl Chain {
+    pub fn new() -> Self {
+        Self::with_params("")
+    }
+
+    pub fn with_params(params: &str) -> Self {
+        let g = GenesisConfig::from_json(&genesis_json(params)).expect("valid genesis");
+        let mut state = MemState::new();
+        state.apply(&g.initial_state());
+        Chain {
+            state,
+            time: T0,
+            seeds: vec![REG],
+            periods: Vec::new(),
+        }
+    }
+
+    pub fn sign(&self, seed: u16, nonce: u64, tx: MarketTx) -> Transaction {
+        let body = TxBody {
+            chain_id: chain(),
+            sender: PublicKey::ZERO,
+            nonce: Nonce(nonce),
+            payload: Payload::Market(tx),
+        };
+        Transaction::sign(body, &key(seed))
+    }
+
+    /// Signs `txs` with consecutive nonces per sender.
+    pub fn sign_all(&mut self, txs: Vec<(u16, MarketTx)>) -> Vec<Transaction> {
+        let mut next: BTreeMap<u16, u64> = BTreeMap::new();
+        let mut out = Vec::new();
+        for (s, tx) in txs {
+            if !self.seeds.contains(&s) {
+                self.seeds.push(s);
+            }
+            let n = match next.get(&s) {
+                Some(n) => *n,
+                None => query::nonce(&self.state, &acct(s)).unwrap(),
+            };
+            next.insert(s, n + 1);
+            out.push(self.sign(s, n, tx));
+        }
+        out
+    }
+
+    pub fn execute(&self, txs: &[Transaction]) -> BlockOutcome {
+        exec::execute_block(&self.state, &chain(), TimestampMs(self.time), txs)
+            .expect("block executes")
+    }
+
+    pub fn commit(&mut self, txs: &[Transaction]) -> Vec<Receipt> {
+        let out = self.execute(txs);
+        self.state.apply(&out.writes);
+        out.receipts
+    }
+
+    pub fn block(&mut self, txs: Vec<(u16, MarketTx)>) -> Vec<Receipt> {
+        let signed = self.sign_all(txs);
+        self.commit(&signed)
+    }
+
+    pub fn run(&mut self, seed: u16, tx: MarketTx) -> Receipt {
+        self.block(vec![(seed, tx)]).remove(0)
+    }
+
+    #[track_caller]
+    pub fn ok(&mut self, seed: u16, tx: MarketTx) -> Receipt {
+        let r = self.run(seed, tx.clone());
+        assert_eq!(r.status, TxStatus::Success, "{tx:?}");
+        r
+    }
+
+    /// Runs a transaction that must fail; returns its code and checks it
+    /// wrote nothing but the sender's nonce.
+    #[track_caller]
+    pub fn fails(&mut self, seed: u16, tx: MarketTx) -> u32 {
+        let signed = self.sign_all(vec![(seed, tx.clone())]);
+        let out = self.execute(&signed);
+        let keys: Vec<Vec<u8>> = out.writes.iter().map(|(k, _)| k.to_vec()).collect();
+        self.state.apply(&out.writes);
+        match &out.receipts[0].status {
+            TxStatus::Failed { code, .. } => {
+                assert!(
+                    keys.is_empty() || keys == vec![market::keys::nonce_key(&acct(seed))],
+                    "a failed tx wrote more than its nonce: {tx:?}"
+                );
+                *code
+            }
+            TxStatus::Success => panic!("expected failure: {tx:?}"),
+        }
+    }
+
+    pub fn bal(&self, seed: u16, asset: Asset) -> u64 {
+        query::balance(&self.state, &acct(seed), &asset).unwrap()
+    }
+
+    pub fn esc(&self, seed: u16, asset: Asset) -> u64 {
+        query::escrow(&self.state, &acct(seed), &asset).unwrap()
+    }
+
+    /// Registers and approves `seed` with `role`.
+    pub fn member(&mut self, seed: u16, role: Role) {
+        self.ok(
+            seed,
+            MarketTx::Register {
+                name: format!("acct-{seed}"),
+            },
+        );
+        self.ok(
+            REG,
+            MarketTx::Approve {
+                account: acct(seed),
+                role,
+            },
+        );
+    }
+
+    pub fn mint(&mut self, seed: u16, amount: u64) {
+        self.ok(
+            REG,
+            MarketTx::Mint {
+                to: acct(seed),
+                amount,
+                reference: "bank-ref".into(),
+            },
+        );
+    }
+
+    /// Opens period `p` starting now (one 30-day period, deadline 10 days later).
+    pub fn open_period(&mut self, p: u32) {
+        self.ok(
+            REG,
+            MarketTx::OpenPeriod {
+                period: PeriodId(p),
+                start: TimestampMs(self.time),
+                end: TimestampMs(self.time + 30 * DAY),
+                surrender_deadline: TimestampMs(self.time + 40 * DAY),
+            },
+        );
+        self.periods.push(PeriodId(p));
+    }
+
+    pub fn order(
+        &mut self,
+        seed: u16,
+        inst: Instrument,
+        side: Side,
+        q: u64,
+        price: u64,
+    ) -> Receipt {
+        self.run(
+            seed,
+            MarketTx::PlaceOrder {
+                instrument: inst,
+                side,
+                quantity: q,
+                price,
+            },
+        )
+    }
+
+    /// Every account the invariants look at.
+    pub fn accounts(&self) -> Vec<AccountId> {
+        let mut v: Vec<AccountId> = self.seeds.iter().map(|s| acct(*s)).collect();
+        v.push(platform_account());
+        v
+    }
+
+    pub fn assets(&self) -> Vec<Asset> {
+        let mut v = vec![Asset::Token, Asset::Offset];
+        v.extend(self.periods.iter().map(|p| Asset::Allowance(*p)));
+        v
+    }
+
+    /// Checks conservation, escrow = open orders + agreements, and a sane
+    /// uncrossed book. Panics with a description on violation.
+    pub fn check_invariants(&self) {
+        let s = &self.state;
+        let accounts = self.accounts();
+        let mut locked: BTreeMap<(AccountId, Asset), u64> = BTreeMap::new();
+        for a in &accounts {
+            for o in query::open_orders(s, a).unwrap() {
+                assert!(o.remaining > 0 && o.remaining <= o.quantity, "order {o:?}");
+                let asset = match o.side {
+                    Side::Buy => Asset::Token,
+                    Side::Sell => o.instrument.asset(),
+                };
+                *locked.entry((*a, asset)).or_default() += o.escrow;
+            }
+        }
+        let mut id = 1;
+        let last_agreement = market_seq(s, "agreement");
+        while id <= last_agreement {
+            if let Some(ag) = query::agreement(s, id).unwrap() {
+                let asset = match ag.proposer_side {
+                    Side::Buy => Asset::Token,
+                    Side::Sell => ag.instrument.asset(),
+                };
+                *locked.entry((ag.proposer, asset)).or_default() += ag.escrow;
+            }
+            id += 1;
+        }
+        for asset in self.assets() {
+            let mut held: u128 = 0;
+            for a in &accounts {
+                let b = query::balance(s, a, &asset).unwrap();
+                let e = query::escrow(s, a, &asset).unwrap();
+                assert_eq!(
+                    e,
+                    locked.get(&(*a, asset)).copied().unwrap_or(0),
+                    "escrow of {a} in {asset:?} does not match its open orders and agreements"
+                );
+                held += u128::from(b) + u128::from(e);
+            }
+            let sup = query::supply(s, &asset).unwrap();
+            let out =
+                u128::from(sup.surrendered) + u128::from(sup.retired) + u128::from(sup.burned);
+            assert_eq!(
+                u128::from(sup.created),
+                held + out,
+                "{asset:?} not conserved: created {} vs held {held} + out {out}",
+                sup.created
+            );
+        }
+        for p in &self.periods {
+            for inst in [Instrument::Allowance(*p), Instrument::Offset] {
+                let bids = query::depth(s, &inst, Side::Buy, 1).unwrap();
+                let asks = query::depth(s, &inst, Side::Sell, 1).unwrap();
+                if let (Some(b), Some(a)) = (bids.first(), asks.first()) {
+                    assert!(b.price < a.price, "crossed book {inst:?}: {b:?} {a:?}");
+                }
+            }
+        }
+    }
+
+    pub fn role(&self, seed: u16) -> Option<Role> {
+        match query::account(&self.state, &acct(seed)).unwrap()?.status {
+            AccountStatus::Approved(r) => Some(r),
+            AccountStatus::Free => None,
+        }
+    }
+}
+
+/// The last id handed out by a market sequence.
+pub fn market_seq(s: &MemState, name: &str) -> u64 {
+    use carbon_ledger::StateView;
+    let mut k = b"mk/seq/".to_vec();
+    k.extend_from_slice(name.as_bytes());
+    s.get(&k)
+        .unwrap()
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        .unwrap_or(0)
+}
+
+pub fn code_of(r: &Receipt) -> Option<u32> {
+    match &r.status {
+        TxStatus::Failed { code, .. } => Some(*code),
+        TxStatus::Success => None,
+    }
+}
