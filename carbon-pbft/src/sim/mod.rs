@@ -133,7 +133,7 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
-    /// A short run: 4 clients x 3 requests, faults for 1.5 s of virtual time,
+    /// A short run: 3 clients x 2 requests, faults for 1.5 s of virtual time,
     /// liveness required within 20 s after healing.
     pub fn small(replicas: usize, byzantine: usize, faults: &[Fault]) -> SimConfig {
         SimConfig {
@@ -141,8 +141,8 @@ impl SimConfig {
             byzantine,
             observers: 1,
             faults: faults.to_vec(),
-            clients: 4,
-            requests_per_client: 3,
+            clients: 3,
+            requests_per_client: 2,
             payload_bytes: 16,
             protocol: Config {
                 checkpoint_interval: 2,
