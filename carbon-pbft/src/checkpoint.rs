@@ -1,0 +1,163 @@
+//! Checkpoints and garbage collection (PBFT §4.3): a CHECKPOINT every K
+//! sequence numbers carrying a digest of the state, 2f + 1 matching ones make
+//! it stable, the log at or below it is discarded and the water marks move.
+
+use crate::certificate::CheckpointProof;
+use crate::config::ValidatorSet;
+use crate::error::{Ignored, Misuse, PeerMisbehaved, Result};
+use crate::ids::{Digest, ReplicaId, SeqNo, Time};
+use crate::messages::{CheckpointVote, Message, Signed};
+use crate::output::{Persist, StateSnapshot};
+use crate::replica::Replica;
+
+/// The digest replicas agree on at a checkpoint: the sequence number, the
+/// application's state digest, the per-client table, and the validator set.
+pub fn checkpoint_digest(snapshot: &StateSnapshot, validators: &ValidatorSet) -> Digest {
+    // Invariant: BCS encodes these plain types without failure.
+    let bytes = bcs::to_bytes(snapshot).expect("BCS encodes plain data");
+    Digest::hash(
+        b"carbon-pbft/checkpoint/v1",
+        &[&bytes, &validators.digest().0],
+    )
+}
+
+impl Replica {
+    /// The application's state digest after executing `seq`, a checkpoint
+    /// boundary delivered with `needs_state_digest`. The replica signs and
+    /// sends its CHECKPOINT.
+    pub fn handle_state_digest(&mut self, now: Time, seq: SeqNo, app_digest: Digest) -> Result<()> {
+        self.now = self.now.max(now);
+        let clients = self
+            .awaiting_digest
+            .remove(&seq)
+            .ok_or(Misuse::UnexpectedStateDigest(seq))?;
+        let snapshot = self.snapshot(seq, app_digest, clients);
+        let digest = checkpoint_digest(&snapshot, &self.validators);
+        let vote = self.sign(CheckpointVote { seq, digest });
+        self.out.persist.push(Persist::Checkpoint {
+            vote: vote.clone(),
+            snapshot,
+        });
+        let msg = Message::Checkpoint(vote.clone());
+        self.own_checkpoints.insert(seq, (digest, msg.clone()));
+        self.broadcast(msg);
+        if seq > self.low {
+            self.checkpoint_votes
+                .entry(seq)
+                .or_default()
+                .insert(self.id, vote);
+            self.check_stable(seq);
+        }
+        Ok(())
+    }
+
+    /// A peer's CHECKPOINT. Votes far beyond the window are kept one per
+    /// replica (its latest), so a faulty peer cannot fill memory.
+    pub(crate) fn on_checkpoint(
+        &mut self,
+        from: ReplicaId,
+        c: Signed<CheckpointVote>,
+    ) -> Result<()> {
+        let seq = c.body.seq;
+        if !seq.0.is_multiple_of(self.cfg.checkpoint_interval) || seq == SeqNo(0) {
+            return Err(PeerMisbehaved::Unexpected("checkpoint off a boundary").into());
+        }
+        if seq <= self.low {
+            return Err(Ignored::OutsideWatermarks.into());
+        }
+        if let Some(have) = self.checkpoint_votes.get(&seq).and_then(|m| m.get(&from)) {
+            return Err(if have.body.digest == c.body.digest {
+                Ignored::Duplicate.into()
+            } else {
+                PeerMisbehaved::Unexpected("two checkpoint digests for one sequence number").into()
+            });
+        }
+        self.check_signed(from, &c)?;
+        let far = self.low.0.saturating_add(self.cfg.watermark_window);
+        if seq.0 > far {
+            // Keep only this replica's latest vote beyond the window.
+            let older: Vec<SeqNo> = self
+                .checkpoint_votes
+                .range(SeqNo(far.saturating_add(1))..)
+                .filter(|(_, m)| m.contains_key(&from))
+                .map(|(s, _)| *s)
+                .collect();
+            if older.iter().any(|s| *s > seq) {
+                return Err(Ignored::OutsideWatermarks.into());
+            }
+            for s in older {
+                if let Some(m) = self.checkpoint_votes.get_mut(&s) {
+                    m.remove(&from);
+                }
+            }
+        }
+        self.checkpoint_votes
+            .entry(seq)
+            .or_default()
+            .insert(from, c);
+        self.check_stable(seq);
+        Ok(())
+    }
+
+    /// If a quorum agrees on one digest at `seq`, the checkpoint is stable.
+    fn check_stable(&mut self, seq: SeqNo) {
+        let Some(votes) = self.checkpoint_votes.get(&seq) else {
+            return;
+        };
+        let mut by_digest: std::collections::BTreeMap<Digest, Vec<&Signed<CheckpointVote>>> =
+            Default::default();
+        for v in votes.values() {
+            by_digest.entry(v.body.digest).or_default().push(v);
+        }
+        let quorum = self.validators.quorum();
+        let Some((digest, vs)) = by_digest.into_iter().find(|(_, vs)| vs.len() >= quorum) else {
+            return;
+        };
+        let proof = CheckpointProof {
+            seq,
+            digest,
+            votes: vs.into_iter().take(quorum).cloned().collect(),
+        };
+        self.advance_stable(proof);
+    }
+
+    /// Move the low water mark to a verified stable checkpoint; fetch the
+    /// state if this replica has not executed up to it (or disagrees).
+    pub(crate) fn advance_stable(&mut self, proof: CheckpointProof) {
+        if proof.seq <= self.low {
+            return;
+        }
+        let mine = self.own_checkpoints.get(&proof.seq).map(|(d, _)| *d);
+        self.low = proof.seq;
+        self.stable = proof.clone();
+        self.out.persist.push(Persist::Stable(proof.clone()));
+        self.garbage_collect();
+        let behind = self.executed < proof.seq || mine.is_some_and(|d| d != proof.digest);
+        if behind {
+            self.request_state(proof);
+        }
+        self.next_seq = self.next_seq.max(self.low);
+        self.try_propose(false);
+    }
+
+    /// Discard everything at or below the low water mark.
+    pub(crate) fn garbage_collect(&mut self) {
+        let keep = self.low.next().unwrap_or(self.low);
+        self.log = self.log.split_off(&keep);
+        self.prepared = self.prepared.split_off(&keep);
+        self.to_execute = self.to_execute.split_off(&keep);
+        self.checkpoint_votes = self.checkpoint_votes.split_off(&keep);
+        self.awaiting_digest = self.awaiting_digest.split_off(&self.low);
+        self.own_checkpoints = self.own_checkpoints.split_off(&self.low);
+        self.signed_votes.retain(|(_, s, _), _| *s > self.low);
+    }
+
+    /// Resend this replica's latest checkpoint vote so lagging peers can
+    /// learn of stable checkpoints.
+    pub(crate) fn retransmit_checkpoint(&mut self) {
+        if let Some((_, (_, m))) = self.own_checkpoints.last_key_value() {
+            let m = m.clone();
+            self.broadcast(m);
+        }
+    }
+}

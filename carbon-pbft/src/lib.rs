@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod certificate;
+pub mod checkpoint;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod messages;
+mod normal;
+mod observer;
+pub mod output;
+mod replica;
+pub mod sim;
+mod state_transfer;
+pub mod view_change;
+
+pub use certificate::{CheckpointProof, CommitCertificate, PreparedProof};
+pub use config::{Config, ValidatorSet};
+pub use error::{Error, Result};
+pub use ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time, View};
+pub use messages::{Batch, Message, Request};
+pub use observer::Observer;
+pub use output::{
+    Committed, Destination, FetchState, Outgoing, Persist, Ready, StateSnapshot, Stats,
+};
+pub use replica::Replica;

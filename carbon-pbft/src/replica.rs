@@ -1,0 +1,470 @@
+//! The replica: state, construction, recovery, input dispatch and timers.
+//! The protocol phases live in `normal.rs`, `checkpoint.rs`,
+//! `view_change.rs` and `state_transfer.rs`, each an `impl Replica` block.
+
+use crate::certificate::{CheckpointProof, CommitCertificate, PreparedProof};
+use crate::config::{Config, ValidatorSet};
+use crate::error::{ConfigError, Error, Ignored, Misuse, PeerMisbehaved, Result};
+use crate::ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time, View};
+use crate::messages::{Batch, Message, OrderVote, Phase, Request, Signable, Signed, ViewChange};
+use crate::output::{Destination, Outgoing, Persist, Ready, StateSnapshot, Stats};
+use ed25519_dalek::SigningKey;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+/// Per-sequence-number state in the current view.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    pub(crate) pre_prepare: Option<(Signed<OrderVote>, Batch)>,
+    pub(crate) prepares: BTreeMap<ReplicaId, Signed<OrderVote>>,
+    pub(crate) commits: BTreeMap<ReplicaId, Signed<OrderVote>>,
+    pub(crate) prepared: bool,
+    pub(crate) committed: bool,
+}
+
+/// A sans-IO PBFT replica (Castro and Liskov, signature variant).
+///
+/// The replica never reads a clock, draws randomness, spawns a thread, or
+/// touches a socket or a disk: the host feeds it inputs and drains outputs.
+/// The methods fall into four kinds:
+///
+/// * **getters**: [`id`](Self::id), [`view`](Self::view),
+///   [`is_view_active`](Self::is_view_active), [`is_primary`](Self::is_primary),
+///   [`last_executed`](Self::last_executed), [`low_water_mark`](Self::low_water_mark),
+///   [`stats`](Self::stats), [`validators`](Self::validators);
+/// * **inputs** (`handle_*`, each with the current time): a message from a
+///   peer ([`handle_message`](Self::handle_message) or
+///   [`handle_bytes`](Self::handle_bytes)), a client request
+///   ([`handle_request`](Self::handle_request)), the passage of time
+///   ([`handle_timeout`](Self::handle_timeout)), the application's state
+///   digest at a checkpoint ([`handle_state_digest`](Self::handle_state_digest)),
+///   and the end of a state transfer
+///   ([`handle_state_installed`](Self::handle_state_installed));
+/// * **constructors**: [`new`](Self::new) for a fresh replica and
+///   [`recover`](Self::recover) after a restart, from what earlier `Ready`s
+///   asked to persist;
+/// * **outputs** (`poll_*` and [`ready`](Self::ready)).
+///
+/// A driver loop, after every input: call [`ready`](Self::ready) and handle
+/// the [`Ready`] in its documented order (persist, then send and apply, then
+/// fetch state); then call [`poll_timeout`](Self::poll_timeout) and arm a
+/// timer for the deadline it returns, calling
+/// [`handle_timeout`](Self::handle_timeout) when it passes.
+pub struct Replica {
+    pub(crate) cfg: Config,
+    pub(crate) id: ReplicaId,
+    pub(crate) key: SigningKey,
+    pub(crate) validators: ValidatorSet,
+    pub(crate) now: Time,
+    // View state.
+    pub(crate) view: View,
+    pub(crate) view_active: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) view_changes: BTreeMap<View, BTreeMap<ReplicaId, Signed<ViewChange>>>,
+    pub(crate) own_view_change: Option<Signed<ViewChange>>,
+    pub(crate) last_new_view: Option<Message>,
+    // Log.
+    pub(crate) log: BTreeMap<SeqNo, Slot>,
+    pub(crate) signed_votes: BTreeMap<(View, SeqNo, Phase), Digest>,
+    pub(crate) prepared: BTreeMap<SeqNo, PreparedProof>,
+    pub(crate) to_execute: BTreeMap<SeqNo, (Batch, CommitCertificate)>,
+    pub(crate) next_seq: SeqNo,
+    pub(crate) executed: SeqNo,
+    // Checkpoints.
+    pub(crate) low: SeqNo,
+    pub(crate) stable: CheckpointProof,
+    pub(crate) awaiting_digest: BTreeMap<SeqNo, Vec<(ClientId, RequestId)>>,
+    pub(crate) own_checkpoints: BTreeMap<SeqNo, (Digest, Message)>,
+    pub(crate) checkpoint_votes:
+        BTreeMap<SeqNo, BTreeMap<ReplicaId, Signed<crate::messages::CheckpointVote>>>,
+    pub(crate) fetching: Option<SeqNo>,
+    // Requests.
+    pub(crate) clients: BTreeMap<ClientId, RequestId>,
+    pub(crate) queue: VecDeque<Request>,
+    pub(crate) queued: BTreeSet<(ClientId, RequestId)>,
+    pub(crate) in_flight: BTreeSet<(ClientId, RequestId)>,
+    // Timers.
+    pub(crate) batch_deadline: Option<Time>,
+    pub(crate) request_deadline: Option<Time>,
+    pub(crate) view_change_deadline: Option<Time>,
+    pub(crate) retransmit_deadline: Time,
+    // Outputs.
+    pub(crate) out: Ready,
+    pub(crate) stats: Stats,
+}
+
+impl Replica {
+    /// A fresh replica `id` of `validators`, signing with `key`, at time `now`.
+    pub fn new(
+        cfg: Config,
+        validators: ValidatorSet,
+        id: ReplicaId,
+        key: SigningKey,
+        now: Time,
+    ) -> Result<Replica> {
+        cfg.validate()?;
+        if validators.key(id) != Some(&key.verifying_key()) {
+            return Err(ConfigError::KeyMismatch(id).into());
+        }
+        let timeout = cfg.request_timeout;
+        let retransmit_deadline = now.saturating_add(cfg.retransmit_interval);
+        Ok(Replica {
+            cfg,
+            id,
+            key,
+            validators,
+            now,
+            view: View(0),
+            view_active: true,
+            timeout,
+            view_changes: BTreeMap::new(),
+            own_view_change: None,
+            last_new_view: None,
+            log: BTreeMap::new(),
+            signed_votes: BTreeMap::new(),
+            prepared: BTreeMap::new(),
+            to_execute: BTreeMap::new(),
+            next_seq: SeqNo(0),
+            executed: SeqNo(0),
+            low: SeqNo(0),
+            stable: CheckpointProof::genesis(),
+            awaiting_digest: BTreeMap::new(),
+            own_checkpoints: BTreeMap::new(),
+            checkpoint_votes: BTreeMap::new(),
+            fetching: None,
+            clients: BTreeMap::new(),
+            queue: VecDeque::new(),
+            queued: BTreeSet::new(),
+            in_flight: BTreeSet::new(),
+            batch_deadline: None,
+            request_deadline: None,
+            view_change_deadline: None,
+            retransmit_deadline,
+            out: Ready::default(),
+            stats: Stats::default(),
+        })
+    }
+
+    /// Rebuild a replica after a restart from the entries earlier
+    /// [`Ready`]s asked the host to persist, in the order they were written.
+    /// The replica comes back in the view it last knew, remembering every
+    /// vote it signed, so it can never sign a second digest for the same
+    /// view and sequence number.
+    pub fn recover(
+        cfg: Config,
+        validators: ValidatorSet,
+        id: ReplicaId,
+        key: SigningKey,
+        now: Time,
+        entries: impl IntoIterator<Item = Persist>,
+    ) -> Result<Replica> {
+        let mut r = Replica::new(cfg, validators, id, key, now)?;
+        for e in entries {
+            r.replay(e)?;
+        }
+        r.next_seq = r.next_seq.max(r.low);
+        if r.executed < r.low {
+            r.fetching = None;
+            r.request_state(r.stable.clone());
+        }
+        Ok(r)
+    }
+
+    fn replay(&mut self, e: Persist) -> Result<()> {
+        match e {
+            Persist::Vote(v) => {
+                let b = v.body;
+                self.signed_votes.insert((b.view, b.seq, b.phase), b.digest);
+                if b.phase == Phase::PrePrepare && b.view == self.view {
+                    self.next_seq = self.next_seq.max(b.seq);
+                }
+            }
+            Persist::Prepared(p) => {
+                let s = p.vote().seq;
+                if self
+                    .prepared
+                    .get(&s)
+                    .is_none_or(|q| q.vote().view <= p.vote().view)
+                {
+                    self.prepared.insert(s, p);
+                }
+            }
+            Persist::ViewChange(vc) => {
+                if vc.body.new_view >= self.view {
+                    self.view = vc.body.new_view;
+                    self.view_active = false;
+                    self.next_seq = SeqNo(0);
+                    self.own_view_change = Some(vc);
+                }
+            }
+            Persist::EnterView(v) => {
+                if v >= self.view {
+                    self.view = v;
+                    self.view_active = true;
+                }
+            }
+            Persist::Executed { seq, clients } => {
+                if seq
+                    != self
+                        .executed
+                        .next()
+                        .ok_or(Misuse::BadRecovery("sequence overflow"))?
+                {
+                    return Err(Misuse::BadRecovery("executed entries out of order").into());
+                }
+                self.executed = seq;
+                for (c, id) in clients {
+                    self.clients.insert(c, id);
+                }
+            }
+            Persist::Checkpoint { vote, snapshot } => {
+                let msg = Message::Checkpoint(vote.clone());
+                self.own_checkpoints
+                    .insert(vote.body.seq, (vote.body.digest, msg));
+                let _ = snapshot;
+            }
+            Persist::Stable(proof) => {
+                if proof.seq > self.low {
+                    self.low = proof.seq;
+                    self.stable = proof;
+                    self.garbage_collect();
+                }
+            }
+            Persist::Installed(snap) => {
+                self.executed = snap.seq;
+                self.clients = snap.clients.into_iter().collect();
+            }
+        }
+        Ok(())
+    }
+
+    // ----- getters -----
+
+    /// This replica's id.
+    pub fn id(&self) -> ReplicaId {
+        self.id
+    }
+    /// The current view (the target view while a view change is under way).
+    pub fn view(&self) -> View {
+        self.view
+    }
+    /// False between sending VIEW-CHANGE and accepting the NEW-VIEW.
+    pub fn is_view_active(&self) -> bool {
+        self.view_active
+    }
+    /// Whether this replica is the primary of its current view.
+    pub fn is_primary(&self) -> bool {
+        self.validators.primary(self.view) == self.id
+    }
+    /// The last sequence number delivered for execution.
+    pub fn last_executed(&self) -> SeqNo {
+        self.executed
+    }
+    /// h: the last stable checkpoint.
+    pub fn low_water_mark(&self) -> SeqNo {
+        self.low
+    }
+    /// The proof of the last stable checkpoint.
+    pub fn stable_checkpoint(&self) -> &CheckpointProof {
+        &self.stable
+    }
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// The validator set in force.
+    pub fn validators(&self) -> &ValidatorSet {
+        &self.validators
+    }
+    /// Number of client requests queued and not yet executed.
+    pub fn pending_requests(&self) -> usize {
+        self.queue.len()
+    }
+
+    // ----- outputs -----
+
+    /// Take everything produced since the last call. See [`Ready`] for the
+    /// order in which the host must handle it.
+    pub fn ready(&mut self) -> Ready {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Whether [`ready`](Self::ready) would return anything.
+    pub fn has_ready(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// The earliest time at which [`handle_timeout`](Self::handle_timeout)
+    /// has something to do.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Time> {
+        [
+            self.batch_deadline,
+            self.request_deadline,
+            self.view_change_deadline,
+            Some(self.retransmit_deadline),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ----- inputs -----
+
+    /// A message from peer `from` (as the authenticated transport says).
+    /// Errors say why it was dropped; every drop is also counted in
+    /// [`stats`](Self::stats). A dropped message changes nothing.
+    pub fn handle_message(&mut self, now: Time, from: ReplicaId, msg: Message) -> Result<()> {
+        self.now = self.now.max(now);
+        self.stats.received += 1;
+        let r = self.dispatch(from, msg);
+        if let Err(e) = &r {
+            *self.stats.dropped.entry(e.label()).or_default() += 1;
+        }
+        r
+    }
+
+    /// Raw bytes from peer `from`: decoded with the configured size bound,
+    /// then handled as [`handle_message`](Self::handle_message).
+    pub fn handle_bytes(&mut self, now: Time, from: ReplicaId, bytes: &[u8]) -> Result<()> {
+        match Message::decode(bytes, self.cfg.max_message_bytes) {
+            Ok(m) => self.handle_message(now, from, m),
+            Err(e) => {
+                self.stats.received += 1;
+                let e = Error::from(e);
+                *self.stats.dropped.entry(e.label()).or_default() += 1;
+                Err(e)
+            }
+        }
+    }
+
+    fn dispatch(&mut self, from: ReplicaId, msg: Message) -> Result<()> {
+        if !self.validators.contains(from) {
+            return Err(PeerMisbehaved::NotAMember(from).into());
+        }
+        match msg {
+            Message::Request(r) => self.on_request(r),
+            Message::PrePrepare(pp) => self.on_pre_prepare(from, pp),
+            Message::Prepare(v) => self.on_vote(from, v, Phase::Prepare),
+            Message::Commit(v) => self.on_vote(from, v, Phase::Commit),
+            Message::Checkpoint(c) => self.on_checkpoint(from, c),
+            Message::ViewChange(vc) => self.on_view_change(from, vc),
+            Message::NewView(nv) => self.on_new_view(from, nv),
+            Message::Committed(_) => {
+                Err(PeerMisbehaved::Unexpected("committed batch sent to a replica").into())
+            }
+        }
+    }
+
+    /// A client request (opaque payload). Stale and duplicate requests are
+    /// dropped with an [`Ignored`] error.
+    pub fn handle_request(&mut self, now: Time, req: Request) -> Result<()> {
+        self.now = self.now.max(now);
+        let r = self.on_request(req);
+        if let Err(e) = &r {
+            *self.stats.dropped.entry(e.label()).or_default() += 1;
+        }
+        r
+    }
+
+    /// The passage of time: fires every deadline at or before `now`.
+    pub fn handle_timeout(&mut self, now: Time) {
+        self.now = self.now.max(now);
+        if self.batch_deadline.is_some_and(|d| d <= now) {
+            self.batch_deadline = None;
+            self.try_propose(true);
+        }
+        if self.request_deadline.is_some_and(|d| d <= now) {
+            self.request_deadline = None;
+            if self.view_active && !self.queue.is_empty() {
+                self.on_request_timer();
+            }
+        }
+        if self.view_change_deadline.is_some_and(|d| d <= now) {
+            self.view_change_deadline = None;
+            self.on_view_change_timer();
+        }
+        if self.retransmit_deadline <= now {
+            self.retransmit_deadline = now.saturating_add(self.cfg.retransmit_interval);
+            self.retransmit();
+        }
+    }
+
+    // ----- helpers shared by the phases -----
+
+    /// Sign, record as persisted, and return a vote; refuses (None) to sign a
+    /// second digest for the same (view, seq, phase).
+    pub(crate) fn sign_vote(&mut self, vote: OrderVote) -> Option<Signed<OrderVote>> {
+        let key = (vote.view, vote.seq, vote.phase);
+        match self.signed_votes.get(&key) {
+            Some(d) if *d != vote.digest => return None,
+            Some(_) => return Some(Signed::sign(&self.key, self.id, vote)),
+            None => {}
+        }
+        self.signed_votes.insert(key, vote.digest);
+        let s = Signed::sign(&self.key, self.id, vote);
+        self.out.persist.push(Persist::Vote(s.clone()));
+        Some(s)
+    }
+
+    pub(crate) fn sign<T: Signable>(&self, body: T) -> Signed<T> {
+        Signed::sign(&self.key, self.id, body)
+    }
+
+    pub(crate) fn broadcast(&mut self, message: Message) {
+        self.out.messages.push(Outgoing {
+            to: Destination::AllReplicas,
+            message,
+        });
+    }
+
+    pub(crate) fn send(&mut self, to: ReplicaId, message: Message) {
+        self.out.messages.push(Outgoing {
+            to: Destination::Replica(to),
+            message,
+        });
+    }
+
+    /// h < seq <= H.
+    pub(crate) fn in_window(&self, seq: SeqNo) -> bool {
+        seq > self.low && seq.0 <= self.low.0.saturating_add(self.cfg.watermark_window)
+    }
+
+    /// Reject a signed message whose signer is not the link-level sender,
+    /// then verify its signature.
+    pub(crate) fn check_signed<T: Signable>(&self, from: ReplicaId, s: &Signed<T>) -> Result<()> {
+        if s.from != from {
+            return Err(PeerMisbehaved::SenderMismatch {
+                signer: s.from,
+                from,
+            }
+            .into());
+        }
+        s.verify(&self.validators)?;
+        Ok(())
+    }
+
+    pub(crate) fn normal_case_allowed(&self, view: View) -> Result<()> {
+        if view != self.view {
+            return Err(Ignored::WrongView.into());
+        }
+        if !self.view_active {
+            return Err(Ignored::ViewChanging.into());
+        }
+        Ok(())
+    }
+
+    /// The replica's snapshot of its own bookkeeping at `seq`.
+    pub(crate) fn snapshot(
+        &self,
+        seq: SeqNo,
+        app_digest: Digest,
+        clients: Vec<(ClientId, RequestId)>,
+    ) -> StateSnapshot {
+        StateSnapshot {
+            seq,
+            app_digest,
+            clients,
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! The simulated host of each replica: it persists what the replica asks,
+//! applies committed batches to a hash-chain "application", serves and
+//! performs state transfers, and routes messages; plus the invariant checker.
+
+use super::SimConfig;
+use super::byzantine::{Behaviour, misbehave, recipients};
+use super::network::{Event, Network, Node, Payload};
+use crate::config::ValidatorSet;
+use crate::error::Result;
+use crate::ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time};
+use crate::messages::{Message, Request};
+use crate::observer::Observer;
+use crate::output::{Persist, StateSnapshot};
+use crate::replica::Replica;
+use ed25519_dalek::SigningKey;
+use rand::Rng;
+use std::collections::BTreeMap;
+
+/// Checks agreement, certificates and in-order delivery on every commit.
+pub(crate) struct Checker {
+    validators: ValidatorSet,
+    committed: BTreeMap<SeqNo, Digest>,
+    executed: BTreeMap<(ClientId, RequestId), Vec<bool>>,
+    n: usize,
+    verified: std::collections::BTreeSet<Vec<u8>>,
+    pub(crate) violations: Vec<String>,
+}
+
+impl Checker {
+    pub(crate) fn new(validators: ValidatorSet, n: usize) -> Checker {
+        Checker {
+            validators,
+            committed: BTreeMap::new(),
+            executed: BTreeMap::new(),
+            n,
+            verified: Default::default(),
+            violations: Vec::new(),
+        }
+    }
+
+    fn agree(&mut self, who: &str, seq: SeqNo, digest: Digest) {
+        match self.committed.get(&seq) {
+            Some(d) if *d != digest => self.violations.push(format!(
+                "agreement: {who} committed {digest:?} at {seq}, another {d:?}"
+            )),
+            Some(_) => {}
+            None => {
+                self.committed.insert(seq, digest);
+            }
+        }
+    }
+
+    /// Verify a certificate for `batch`, remembering ones already checked.
+    fn certificate_ok(
+        &mut self,
+        c: &crate::certificate::CommitCertificate,
+        batch: &crate::messages::Batch,
+    ) -> bool {
+        if c.digest != batch.digest() {
+            return false;
+        }
+        let key = bcs::to_bytes(c).unwrap_or_default();
+        if self.verified.contains(&key) {
+            return true;
+        }
+        let ok = c.verify(&self.validators).is_ok();
+        if ok {
+            self.verified.insert(key);
+        }
+        ok
+    }
+
+    pub(crate) fn executed_by(&self, c: ClientId, r: RequestId) -> usize {
+        self.executed
+            .get(&(c, r))
+            .map_or(0, |v| v.iter().filter(|b| **b).count())
+    }
+}
+
+/// A replica with its durable log and application.
+pub(crate) struct Host {
+    pub(crate) replica: Option<Replica>,
+    pub(crate) behaviour: Option<Behaviour>,
+    id: ReplicaId,
+    key: SigningKey,
+    validators: ValidatorSet,
+    persisted: Vec<Persist>,
+    app_seq: SeqNo,
+    app_chain: Digest,
+    chain_at: BTreeMap<SeqNo, Digest>,
+    snapshots: BTreeMap<SeqNo, StateSnapshot>,
+    next_wake: Option<Time>,
+    fetching: Option<SeqNo>,
+    history: Vec<Message>,
+}
+
+impl Host {
+    pub(crate) fn new(
+        cfg: &SimConfig,
+        vset: &ValidatorSet,
+        id: ReplicaId,
+        key: SigningKey,
+        behaviour: Option<Behaviour>,
+    ) -> Result<Host> {
+        let replica = Replica::new(cfg.protocol.clone(), vset.clone(), id, key.clone(), Time(0))?;
+        Ok(Host {
+            replica: Some(replica),
+            behaviour,
+            id,
+            key,
+            validators: vset.clone(),
+            persisted: Vec::new(),
+            app_seq: SeqNo(0),
+            app_chain: Digest::default(),
+            chain_at: BTreeMap::new(),
+            snapshots: BTreeMap::new(),
+            next_wake: None,
+            fetching: None,
+            history: Vec::new(),
+        })
+    }
+}
+
+pub(crate) fn send_request(net: &mut Network, to: ReplicaId, req: Request) {
+    let l = if net.is_healed {
+        net.healed
+    } else {
+        net.faulty
+    };
+    if l.loss_permille > 0 && net.rng.gen_range(0..1000) < l.loss_permille {
+        return;
+    }
+    let at = Time(net.now.0 + net.delay());
+    net.schedule(at, Event::ClientRequest { to, req });
+}
+
+pub(crate) fn handle_event(
+    ev: Event,
+    now: Time,
+    hosts: &mut [Host],
+    observers: &mut [Observer],
+    net: &mut Network,
+    checker: &mut Checker,
+    cfg: &SimConfig,
+) {
+    let n = hosts.len();
+    match ev {
+        Event::Deliver {
+            to: Node::Observer(o),
+            from,
+            payload: Payload::Msg(m),
+        } => {
+            let Some(obs) = observers.get_mut(o as usize) else {
+                return;
+            };
+            if obs.handle_message(from, m).is_ok() {
+                while let Some(c) = obs.poll_committed() {
+                    if !checker.certificate_ok(&c.certificate, &c.batch) {
+                        checker
+                            .violations
+                            .push(format!("observer {o} delivered an invalid certificate"));
+                    }
+                    checker.agree(&format!("observer {o}"), c.seq, c.batch.digest());
+                }
+            }
+        }
+        Event::Deliver {
+            to: Node::Observer(_),
+            ..
+        } => {}
+        Event::Deliver {
+            to: Node::Replica(r),
+            from,
+            payload,
+        } => {
+            let h = &mut hosts[r.0 as usize];
+            let Some(rep) = h.replica.as_mut() else {
+                return;
+            };
+            if h.behaviour == Some(Behaviour::Replay)
+                && let Payload::Msg(m) = &payload
+                && h.history.len() < 4096
+            {
+                h.history.push(m.clone());
+            }
+            let _ = match payload {
+                Payload::Msg(m) => rep.handle_message(now, from, m),
+                Payload::Bytes(b) => rep.handle_bytes(now, from, &b),
+            };
+        }
+        Event::ClientRequest { to, req } => {
+            if let Some(rep) = hosts[to.0 as usize].replica.as_mut() {
+                let _ = rep.handle_request(now, req);
+            }
+        }
+        Event::Wake(r) => {
+            let h = &mut hosts[r.0 as usize];
+            if h.next_wake.is_none_or(|w| w > now) {
+                return;
+            }
+            h.next_wake = None;
+            if let Some(rep) = h.replica.as_mut() {
+                rep.handle_timeout(now);
+            }
+        }
+        Event::Crash(r) => {
+            hosts[r.0 as usize].replica = None;
+            hosts[r.0 as usize].next_wake = None;
+            hosts[r.0 as usize].fetching = None;
+        }
+        Event::Restart(r) => {
+            let h = &mut hosts[r.0 as usize];
+            let rep = Replica::recover(
+                cfg.protocol.clone(),
+                h.validators.clone(),
+                h.id,
+                h.key.clone(),
+                now,
+                h.persisted.iter().cloned(),
+            );
+            match rep {
+                Ok(rep) => {
+                    if rep.last_executed() != h.app_seq {
+                        checker.violations.push(format!(
+                            "{r} recovered at {} but applied {}",
+                            rep.last_executed(),
+                            h.app_seq
+                        ));
+                    }
+                    h.replica = Some(rep);
+                }
+                Err(e) => checker
+                    .violations
+                    .push(format!("{r} failed to recover: {e}")),
+            }
+        }
+        Event::StateReply { to, state } => {
+            let h = &mut hosts[to.0 as usize];
+            let Some(rep) = h.replica.as_mut() else {
+                return;
+            };
+            let Some(want) = h.fetching else { return };
+            let ok = match state {
+                // The host checks the application part; the replica the rest.
+                Some((snap, chain))
+                    if snap.app_digest == chain
+                        && rep.handle_state_installed(now, snap.clone()).is_ok() =>
+                {
+                    h.app_seq = snap.seq;
+                    h.app_chain = chain;
+                    h.chain_at.insert(snap.seq, chain);
+                    h.snapshots.insert(snap.seq, snap);
+                    h.fetching = None;
+                    true
+                }
+                _ => false,
+            };
+            if !ok && rep.fetching_state() == Some(want) {
+                ask_for_state(to, want, hosts, net);
+            } else if !ok {
+                hosts[to.0 as usize].fetching = None;
+            }
+        }
+        Event::Heal | Event::ClientTick(_) => {}
+    }
+    // Drain every replica's outputs (only the one touched has any, but this
+    // keeps the loop simple and the order deterministic).
+    for i in 0..n {
+        drain(i, now, hosts, net, checker, cfg);
+    }
+}
+
+fn ask_for_state(to: ReplicaId, seq: SeqNo, hosts: &mut [Host], net: &mut Network) {
+    let n = hosts.len() as u32;
+    let mut peer = ReplicaId(net.rng.gen_range(0..n));
+    if peer == to {
+        peer = ReplicaId((peer.0 + 1) % n);
+    }
+    let p = &hosts[peer.0 as usize];
+    let mut state = p
+        .snapshots
+        .get(&seq)
+        .and_then(|s| p.chain_at.get(&seq).map(|c| (s.clone(), *c)));
+    if p.behaviour.is_some()
+        && let Some((s, c)) = state.as_mut()
+    {
+        s.clients.push((ClientId(u64::MAX), RequestId(1)));
+        c.0[0] ^= 1;
+        s.app_digest = *c;
+    }
+    let at = Time(net.now.0 + 2 * net.delay() + 5);
+    net.schedule(at, Event::StateReply { to, state });
+}
+
+fn drain(
+    i: usize,
+    now: Time,
+    hosts: &mut [Host],
+    net: &mut Network,
+    checker: &mut Checker,
+    cfg: &SimConfig,
+) {
+    let n = hosts.len();
+    loop {
+        let h = &mut hosts[i];
+        let Some(rep) = h.replica.as_mut() else {
+            return;
+        };
+        if !rep.has_ready() {
+            break;
+        }
+        let ready = rep.ready();
+        // 1. Persist (and apply committed batches in the same "write").
+        for p in &ready.persist {
+            if let Persist::Checkpoint { snapshot, .. } = p {
+                h.snapshots.insert(snapshot.seq, snapshot.clone());
+            }
+        }
+        h.persisted.extend(ready.persist);
+        let mut digests = Vec::new();
+        for c in ready.committed {
+            if h.behaviour.is_some() {
+                // A Byzantine host's application still has to answer checkpoints.
+            } else {
+                let who = format!("{}", h.id);
+                if c.seq != SeqNo(h.app_seq.0 + 1) {
+                    checker
+                        .violations
+                        .push(format!("{who} delivered {} after {}", c.seq, h.app_seq));
+                }
+                if !checker.certificate_ok(&c.certificate, &c.batch) || c.certificate.seq != c.seq {
+                    checker.violations.push(format!(
+                        "{who} committed {} with an invalid certificate",
+                        c.seq
+                    ));
+                }
+                checker.agree(&who, c.seq, c.batch.digest());
+                for (r, fresh) in c.batch.requests.iter().zip(&c.fresh) {
+                    if *fresh {
+                        let e = checker
+                            .executed
+                            .entry((r.client, r.id))
+                            .or_insert_with(|| vec![false; checker.n]);
+                        e[i] = true;
+                    }
+                }
+            }
+            h.app_chain = Digest::hash(
+                b"sim-app",
+                &[&h.app_chain.0, &c.seq.0.to_le_bytes(), &c.batch.digest().0],
+            );
+            h.app_seq = c.seq;
+            if c.needs_state_digest {
+                h.chain_at.insert(c.seq, h.app_chain);
+                digests.push((c.seq, h.app_chain));
+            }
+        }
+        // 2. Send.
+        match h.behaviour {
+            Some(b) => misbehave(
+                b,
+                h.id,
+                &h.key,
+                ready.messages,
+                &mut h.history,
+                net,
+                n,
+                cfg.observers,
+            ),
+            None => {
+                for o in ready.messages {
+                    for node in recipients(&o, h.id, n, cfg.observers) {
+                        net.transmit(h.id, node, Payload::Msg(o.message.clone()));
+                    }
+                }
+            }
+        }
+        // 3. Checkpoint digests and state transfer.
+        for (seq, d) in digests {
+            let _ = rep.handle_state_digest(now, seq, d);
+        }
+        if let Some(f) = ready.fetch_state {
+            h.fetching = Some(f.proof.seq);
+            let seq = f.proof.seq;
+            ask_for_state(ReplicaId(i as u32), seq, hosts, net);
+        }
+    }
+    let h = &mut hosts[i];
+    if let Some(t) = h.replica.as_ref().and_then(|r| r.poll_timeout())
+        && h.next_wake != Some(t)
+    {
+        h.next_wake = Some(t);
+        net.schedule(t, Event::Wake(h.id));
+    }
+}

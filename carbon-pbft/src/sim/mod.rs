@@ -1,0 +1,403 @@
+//! A deterministic simulator: n replicas, observers and clients on a seeded
+//! virtual network and clock, with network faults, crashes and restarts,
+//! and Byzantine replicas; invariants checked on every step.
+//!
+//! ```
+//! use carbon_pbft::sim::{Fault, SimConfig, run};
+//! let report = run(&SimConfig::small(4, 1, &[Fault::Loss, Fault::Equivocate]), 7);
+//! assert!(report.safety_violations.is_empty());
+//! assert!(report.liveness_ok);
+//! ```
+
+mod byzantine;
+mod host;
+mod network;
+
+pub use byzantine::Behaviour;
+pub use network::{Event, LinkFaults, Network, Node, Payload};
+
+use crate::config::{Config, ValidatorSet};
+use crate::ids::{ClientId, ReplicaId, RequestId, SeqNo, Time};
+use crate::messages::Request;
+use crate::observer::Observer;
+use ed25519_dalek::SigningKey;
+use host::{Checker, Host};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A class of fault the simulator can inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fault {
+    /// Delays of 1-60 ms: heavy reordering.
+    Delay,
+    /// 10% of messages lost.
+    Loss,
+    /// 10% of messages delivered twice.
+    Duplicate,
+    /// The replicas split in two groups until healed.
+    Partition,
+    /// One correct replica is cut off until healed (it must catch up by
+    /// state transfer).
+    Lagging,
+    /// Correct replicas crash and restart from their persisted state.
+    Crash,
+    /// A Byzantine primary equivocates.
+    Equivocate,
+    /// Byzantine replicas sign conflicting votes.
+    ConflictingVotes,
+    /// Byzantine replicas replay old messages.
+    Replay,
+    /// Byzantine replicas send garbage bytes.
+    Garbage,
+    /// Byzantine replicas stay silent.
+    Silent,
+}
+
+impl Fault {
+    /// Every fault class.
+    pub const ALL: [Fault; 11] = [
+        Fault::Delay,
+        Fault::Loss,
+        Fault::Duplicate,
+        Fault::Partition,
+        Fault::Lagging,
+        Fault::Crash,
+        Fault::Equivocate,
+        Fault::ConflictingVotes,
+        Fault::Replay,
+        Fault::Garbage,
+        Fault::Silent,
+    ];
+
+    /// The Byzantine behaviour this class stands for, if any.
+    pub fn behaviour(self) -> Option<Behaviour> {
+        match self {
+            Fault::Equivocate => Some(Behaviour::Equivocate),
+            Fault::ConflictingVotes => Some(Behaviour::ConflictingVotes),
+            Fault::Replay => Some(Behaviour::Replay),
+            Fault::Garbage => Some(Behaviour::Garbage),
+            Fault::Silent => Some(Behaviour::Silent),
+            _ => None,
+        }
+    }
+
+    /// Parse a command-line name (`loss`, `conflicting-votes`, ...).
+    pub fn parse(s: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Delay => "delay",
+            Fault::Loss => "loss",
+            Fault::Duplicate => "duplicate",
+            Fault::Partition => "partition",
+            Fault::Lagging => "lagging",
+            Fault::Crash => "crash",
+            Fault::Equivocate => "equivocate",
+            Fault::ConflictingVotes => "conflicting-votes",
+            Fault::Replay => "replay",
+            Fault::Garbage => "garbage",
+            Fault::Silent => "silent",
+        }
+    }
+}
+
+/// One simulation's parameters.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Voting replicas.
+    pub replicas: usize,
+    /// Byzantine replicas among them (at most f for the guarantees to hold).
+    pub byzantine: usize,
+    /// Observers.
+    pub observers: u32,
+    /// Fault classes enabled together.
+    pub faults: Vec<Fault>,
+    /// Clients; each sends its requests one after another.
+    pub clients: u64,
+    /// Requests per client.
+    pub requests_per_client: u64,
+    /// Payload size.
+    pub payload_bytes: usize,
+    /// Protocol tunables.
+    pub protocol: Config,
+    /// When network faults heal, crashed replicas are back, partitions end.
+    pub heal_at: Time,
+    /// After healing, every request must commit within this much virtual time.
+    pub liveness_bound: Duration,
+}
+
+impl SimConfig {
+    /// A short run: 3 clients x 2 requests, faults for 1.5 s of virtual time,
+    /// liveness required within 20 s after healing.
+    pub fn small(replicas: usize, byzantine: usize, faults: &[Fault]) -> SimConfig {
+        SimConfig {
+            replicas,
+            byzantine,
+            observers: 1,
+            faults: faults.to_vec(),
+            clients: 3,
+            requests_per_client: 2,
+            payload_bytes: 16,
+            protocol: Config {
+                checkpoint_interval: 2,
+                watermark_window: 4,
+                max_batch_requests: 2,
+                max_batch_bytes: 1 << 16,
+                batch_delay: Duration::from_millis(2),
+                request_timeout: Duration::from_millis(300),
+                max_view_change_timeout: Duration::from_millis(2400),
+                max_message_bytes: 1 << 20,
+                max_pending_requests: 1024,
+                retransmit_interval: Duration::from_millis(100),
+            },
+            heal_at: Time(1500),
+            liveness_bound: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What one run observed.
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    /// The seed.
+    pub seed: u64,
+    /// Broken safety invariants (agreement, certificates, order), if any.
+    pub safety_violations: Vec<String>,
+    /// Whether every request committed within the bound after healing.
+    pub liveness_ok: bool,
+    /// Requests executed (at f + 1 correct replicas).
+    pub committed_requests: u64,
+    /// Requests submitted.
+    pub submitted_requests: u64,
+    /// Messages put on the virtual wire.
+    pub messages_sent: u64,
+    /// Virtual milliseconds from first send to commit, per request.
+    pub latencies_ms: Vec<u64>,
+    /// View changes started, summed over correct replicas.
+    pub view_changes: u64,
+    /// State transfers requested, summed over correct replicas.
+    pub state_transfers: u64,
+    /// Dropped messages by cause, summed over correct replicas.
+    pub dropped: BTreeMap<&'static str, u64>,
+    /// Virtual time at the end.
+    pub end_time: Time,
+    /// Byzantine replicas and their behaviour.
+    pub byzantine: Vec<(ReplicaId, Behaviour)>,
+}
+
+/// The deterministic key of replica `i` in simulation `seed`.
+pub fn sim_key(seed: u64, i: u32) -> SigningKey {
+    let mut b = [0u8; 32];
+    b[..8].copy_from_slice(&seed.to_le_bytes());
+    b[8..12].copy_from_slice(&i.to_le_bytes());
+    b[31] = 0x5a;
+    SigningKey::from_bytes(&b)
+}
+
+/// Run one simulation with `seed`.
+pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let n = cfg.replicas;
+    let keys: Vec<SigningKey> = (0..n as u32).map(|i| sim_key(seed, i)).collect();
+    let vset = match ValidatorSet::new(keys.iter().map(|k| k.verifying_key()).collect()) {
+        Ok(v) => v,
+        Err(e) => {
+            return RunReport {
+                seed,
+                safety_violations: vec![format!("bad config: {e}")],
+                ..Default::default()
+            };
+        }
+    };
+    let has = |f: Fault| cfg.faults.contains(&f);
+    let mut link = LinkFaults::calm();
+    if has(Fault::Delay) {
+        link.max_delay_ms = 60;
+    }
+    if has(Fault::Loss) {
+        link.loss_permille = 100;
+    }
+    if has(Fault::Duplicate) {
+        link.duplicate_permille = 100;
+    }
+    // Byzantine replicas: the view-0 primary first when equivocation is on.
+    let behaviours: Vec<Behaviour> = cfg.faults.iter().filter_map(|f| f.behaviour()).collect();
+    let mut ids: Vec<u32> = (0..n as u32).collect();
+    ids.shuffle(&mut rng);
+    if has(Fault::Equivocate) {
+        ids.retain(|i| *i != 0);
+        ids.insert(0, 0);
+    }
+    let mut byzantine = Vec::new();
+    for (k, id) in ids.iter().take(cfg.byzantine.min(n)).enumerate() {
+        let b = if has(Fault::Equivocate) && k == 0 {
+            Behaviour::Equivocate
+        } else if behaviours.is_empty() {
+            Behaviour::Silent
+        } else {
+            behaviours[rng.gen_range(0..behaviours.len())]
+        };
+        byzantine.push((ReplicaId(*id), b));
+    }
+    let correct: Vec<ReplicaId> = (0..n as u32)
+        .map(ReplicaId)
+        .filter(|r| !byzantine.iter().any(|(b, _)| b == r))
+        .collect();
+
+    let mut net = Network::new(
+        ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15),
+        link,
+    );
+    if has(Fault::Partition) {
+        net.partition = Some((0..n).map(|_| rng.gen_range(0..2u8)).collect());
+    } else if has(Fault::Lagging) {
+        let lag = correct[rng.gen_range(0..correct.len())];
+        net.partition = Some((0..n as u32).map(|i| u8::from(i == lag.0)).collect());
+    }
+    net.schedule(cfg.heal_at, Event::Heal);
+    if has(Fault::Crash) {
+        for _ in 0..2 {
+            let r = correct[rng.gen_range(0..correct.len())];
+            let at = rng.gen_range(50..cfg.heal_at.0.saturating_sub(400).max(51));
+            net.schedule(Time(at), Event::Crash(r));
+            net.schedule(Time(at + rng.gen_range(50..300)), Event::Restart(r));
+        }
+    }
+
+    let mut hosts: Vec<Host> = Vec::with_capacity(n);
+    for (i, key) in keys.iter().enumerate() {
+        let id = ReplicaId(i as u32);
+        let b = byzantine.iter().find(|(r, _)| *r == id).map(|(_, b)| *b);
+        match Host::new(cfg, &vset, id, key.clone(), b) {
+            Ok(h) => hosts.push(h),
+            Err(e) => {
+                return RunReport {
+                    seed,
+                    safety_violations: vec![format!("bad config: {e}")],
+                    ..Default::default()
+                };
+            }
+        }
+    }
+    let window = cfg.protocol.watermark_window * 4;
+    let mut observers: Vec<Observer> = (0..cfg.observers)
+        .map(|_| Observer::new(vset.clone(), SeqNo(0), window))
+        .collect();
+    let mut checker = Checker::new(vset.clone(), n);
+
+    // Clients: request k of client c goes out once request k - 1 committed.
+    let total = cfg.clients * cfg.requests_per_client;
+    let mut next_req: Vec<u64> = vec![1; cfg.clients as usize];
+    let mut sent_at: BTreeMap<(ClientId, RequestId), Time> = BTreeMap::new();
+    let start: Vec<Time> = (0..cfg.clients)
+        .map(|_| Time(rng.gen_range(0..cfg.heal_at.0 / 3 + 1)))
+        .collect();
+    for t in &start {
+        net.schedule(*t, Event::ClientTick(false));
+    }
+    net.schedule(Time(150), Event::ClientTick(true));
+    let deadline = cfg.heal_at.saturating_add(cfg.liveness_bound);
+    let mut report = RunReport {
+        seed,
+        submitted_requests: total,
+        byzantine: byzantine.clone(),
+        ..Default::default()
+    };
+    let quorum_exec = vset.weak_quorum();
+    let payload = |c: u64, k: u64| {
+        let mut p = vec![0u8; cfg.payload_bytes];
+        for (i, b) in p.iter_mut().enumerate() {
+            *b = (c as u8)
+                .wrapping_mul(31)
+                .wrapping_add(k as u8)
+                .wrapping_add(i as u8);
+        }
+        p
+    };
+
+    while let Some((now, ev)) = net.pop() {
+        if now > deadline {
+            break;
+        }
+        match ev {
+            Event::Heal => {
+                net.is_healed = true;
+            }
+            Event::ClientTick(periodic) => {
+                // (Re)send each client's outstanding request to every replica.
+                for c in 0..cfg.clients {
+                    let k = next_req[c as usize];
+                    if k > cfg.requests_per_client || start[c as usize] > now {
+                        continue;
+                    }
+                    let (cid, rid) = (ClientId(c), RequestId(k));
+                    sent_at.entry((cid, rid)).or_insert(now);
+                    let req = Request {
+                        client: cid,
+                        id: rid,
+                        payload: payload(c, k),
+                    };
+                    for r in 0..n as u32 {
+                        host::send_request(&mut net, ReplicaId(r), req.clone());
+                    }
+                }
+                if periodic {
+                    net.schedule(Time(now.0 + 150), Event::ClientTick(true));
+                }
+            }
+            other => host::handle_event(
+                other,
+                now,
+                &mut hosts,
+                &mut observers,
+                &mut net,
+                &mut checker,
+                cfg,
+            ),
+        }
+        // Clients learn of execution at f + 1 correct replicas.
+        for c in 0..cfg.clients {
+            let k = next_req[c as usize];
+            if k <= cfg.requests_per_client
+                && checker.executed_by(ClientId(c), RequestId(k)) >= quorum_exec
+            {
+                let t0 = sent_at
+                    .get(&(ClientId(c), RequestId(k)))
+                    .copied()
+                    .unwrap_or(now);
+                report.latencies_ms.push(now.millis_since(t0));
+                report.committed_requests += 1;
+                next_req[c as usize] += 1;
+                if next_req[c as usize] <= cfg.requests_per_client {
+                    net.schedule(Time(now.0 + 1), Event::ClientTick(false));
+                }
+            }
+        }
+        if report.committed_requests == total {
+            break;
+        }
+    }
+    report.end_time = net.now;
+    report.liveness_ok = report.committed_requests == total;
+    report.messages_sent = net.sent;
+    report.safety_violations = checker.violations;
+    for h in &hosts {
+        if h.behaviour.is_none()
+            && let Some(r) = &h.replica
+        {
+            let s = r.stats();
+            report.view_changes += s.view_changes;
+            report.state_transfers += s.state_transfers;
+            for (k, v) in &s.dropped {
+                *report.dropped.entry(k).or_default() += v;
+            }
+        }
+    }
+    report
+}

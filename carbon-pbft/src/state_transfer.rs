@@ -1,0 +1,58 @@
+//! State transfer (PBFT §5.3, simplified to whole-state fetches): a replica
+//! that learns of a stable checkpoint beyond what it executed asks its host
+//! for that state, checks what the host brings against the proved digest,
+//! and resumes from it.
+
+use crate::certificate::CheckpointProof;
+use crate::checkpoint::checkpoint_digest;
+use crate::error::{Misuse, Result};
+use crate::ids::{SeqNo, Time};
+use crate::output::{FetchState, Persist, StateSnapshot};
+use crate::replica::Replica;
+
+impl Replica {
+    /// Ask the host for the state at a verified stable checkpoint (once per
+    /// checkpoint; a later one supersedes it).
+    pub(crate) fn request_state(&mut self, proof: CheckpointProof) {
+        if self.fetching.is_some_and(|s| s >= proof.seq) || proof.seq == SeqNo(0) {
+            return;
+        }
+        self.fetching = Some(proof.seq);
+        self.stats.state_transfers += 1;
+        self.out.fetch_state = Some(FetchState { proof });
+    }
+
+    /// The sequence number of the state transfer under way, if any.
+    pub fn fetching_state(&self) -> Option<SeqNo> {
+        self.fetching
+    }
+
+    /// The host fetched the state at the stable checkpoint: the application
+    /// state (checked by the host against `snapshot.app_digest`) and the
+    /// replica's snapshot, checked here against the proved checkpoint
+    /// digest. On success the replica resumes from `snapshot.seq`; on
+    /// failure nothing changes and the host should try another peer.
+    pub fn handle_state_installed(&mut self, now: Time, snapshot: StateSnapshot) -> Result<()> {
+        self.now = self.now.max(now);
+        if self.fetching.is_none() {
+            return Err(Misuse::NoTransferPending.into());
+        }
+        if snapshot.seq != self.stable.seq
+            || checkpoint_digest(&snapshot, &self.validators) != self.stable.digest
+        {
+            return Err(Misuse::StateMismatch.into());
+        }
+        self.fetching = None;
+        self.executed = snapshot.seq;
+        self.clients = snapshot.clients.iter().copied().collect();
+        self.out.persist.push(Persist::Installed(snapshot));
+        let clients = &self.clients;
+        self.queue
+            .retain(|r| clients.get(&r.client).is_none_or(|last| r.id > *last));
+        self.queued
+            .retain(|(c, i)| clients.get(c).is_none_or(|last| i > last));
+        self.to_execute = self.to_execute.split_off(&self.executed);
+        self.execute_ready();
+        Ok(())
+    }
+}

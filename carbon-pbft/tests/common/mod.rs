@@ -1,0 +1,223 @@
+//! A tiny synchronous harness for unit-testing the replica phases: messages
+//! are delivered in FIFO order, instantly, unless a link is cut.
+#![allow(dead_code)]
+
+use carbon_pbft::{
+    ClientId, Committed, Config, Destination, Digest, Message, Persist, Replica, ReplicaId,
+    Request, RequestId, SeqNo, Time, ValidatorSet,
+};
+use ed25519_dalek::SigningKey;
+use std::collections::{BTreeSet, VecDeque};
+use std::time::Duration;
+
+pub fn key(i: u32) -> SigningKey {
+    let mut b = [7u8; 32];
+    b[..4].copy_from_slice(&i.to_le_bytes());
+    SigningKey::from_bytes(&b)
+}
+
+pub fn config() -> Config {
+    Config {
+        checkpoint_interval: 4,
+        watermark_window: 8,
+        max_batch_requests: 2,
+        max_batch_bytes: 1 << 16,
+        batch_delay: Duration::from_millis(10),
+        request_timeout: Duration::from_millis(100),
+        max_view_change_timeout: Duration::from_millis(800),
+        max_message_bytes: 1 << 20,
+        max_pending_requests: 64,
+        retransmit_interval: Duration::from_millis(1000),
+    }
+}
+
+pub fn request(client: u64, id: u64) -> Request {
+    Request {
+        client: ClientId(client),
+        id: RequestId(id),
+        payload: format!("c{client} r{id}").into_bytes(),
+    }
+}
+
+/// Returns true for messages (from, to, message) to drop.
+pub type Filter = Box<dyn Fn(ReplicaId, ReplicaId, &Message) -> bool>;
+
+pub struct Cluster {
+    pub replicas: Vec<Replica>,
+    pub vset: ValidatorSet,
+    pub cfg: Config,
+    pub now: Time,
+    pub queue: VecDeque<(ReplicaId, ReplicaId, Message)>,
+    pub committed: Vec<Vec<Committed>>,
+    pub persisted: Vec<Vec<Persist>>,
+    pub chain: Vec<Digest>,
+    pub to_observers: Vec<Message>,
+    pub isolated: BTreeSet<u32>,
+    pub sent: Vec<(ReplicaId, Message)>,
+    pub auto_digest: bool,
+    pub fetch: Vec<Option<carbon_pbft::FetchState>>,
+    /// Drop a message in flight when this returns true.
+    pub filter: Option<Filter>,
+}
+
+impl Cluster {
+    pub fn new(n: u32) -> Cluster {
+        Cluster::with_config(n, config())
+    }
+
+    pub fn with_config(n: u32, cfg: Config) -> Cluster {
+        let vset = ValidatorSet::new((0..n).map(|i| key(i).verifying_key()).collect()).unwrap();
+        let replicas = (0..n)
+            .map(|i| {
+                Replica::new(cfg.clone(), vset.clone(), ReplicaId(i), key(i), Time(0)).unwrap()
+            })
+            .collect();
+        Cluster {
+            replicas,
+            vset,
+            cfg,
+            now: Time(0),
+            queue: VecDeque::new(),
+            committed: vec![Vec::new(); n as usize],
+            persisted: vec![Vec::new(); n as usize],
+            chain: vec![Digest::default(); n as usize],
+            to_observers: Vec::new(),
+            isolated: BTreeSet::new(),
+            sent: Vec::new(),
+            auto_digest: true,
+            fetch: vec![None; n as usize],
+            filter: None,
+        }
+    }
+
+    pub fn n(&self) -> usize {
+        self.replicas.len()
+    }
+
+    /// Give a request to every replica not isolated.
+    pub fn submit(&mut self, req: Request) {
+        for i in 0..self.n() {
+            if !self.isolated.contains(&(i as u32)) {
+                let _ = self.replicas[i].handle_request(self.now, req.clone());
+            }
+        }
+        self.run();
+    }
+
+    /// Drain every Ready, checking persist-before-send, and route messages.
+    pub fn drain(&mut self) {
+        for i in 0..self.n() {
+            loop {
+                let ready = self.replicas[i].ready();
+                if ready.is_empty() {
+                    break;
+                }
+                let me = ReplicaId(i as u32);
+                // Persist-before-send: every vote this replica sends is in
+                // the persisted log once the Ready is handled.
+                self.persisted[i].extend(ready.persist.iter().cloned());
+                for o in &ready.messages {
+                    if let Message::Prepare(v) | Message::Commit(v) = &o.message {
+                        assert!(
+                            self.persisted[i]
+                                .iter()
+                                .any(|p| matches!(p, Persist::Vote(s) if s.body == v.body)),
+                            "{me} sent a vote it did not persist first"
+                        );
+                    }
+                }
+                if ready.fetch_state.is_some() {
+                    self.fetch[i] = ready.fetch_state.clone();
+                }
+                for c in ready.committed {
+                    self.chain[i] =
+                        Digest::hash(b"test-app", &[&self.chain[i].0, &c.batch.digest().0]);
+                    let needs = c.needs_state_digest;
+                    let seq = c.seq;
+                    self.committed[i].push(c);
+                    if needs && self.auto_digest {
+                        self.replicas[i]
+                            .handle_state_digest(self.now, seq, self.chain[i])
+                            .unwrap();
+                    }
+                }
+                for o in ready.messages {
+                    self.sent.push((me, o.message.clone()));
+                    match o.to {
+                        Destination::AllReplicas => {
+                            for j in 0..self.n() as u32 {
+                                if j != me.0 {
+                                    self.queue.push_back((me, ReplicaId(j), o.message.clone()));
+                                }
+                            }
+                        }
+                        Destination::Replica(r) => self.queue.push_back((me, r, o.message)),
+                        Destination::Observers => self.to_observers.push(o.message),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deliver until quiet.
+    pub fn run(&mut self) {
+        self.drain();
+        while let Some((from, to, m)) = self.queue.pop_front() {
+            if self.isolated.contains(&from.0) || self.isolated.contains(&to.0) {
+                continue;
+            }
+            if self.filter.as_ref().is_some_and(|f| f(from, to, &m)) {
+                continue;
+            }
+            let _ = self.replicas[to.0 as usize].handle_message(self.now, from, m);
+            self.drain();
+        }
+    }
+
+    /// Let `ms` of time pass, firing timers, then deliver until quiet.
+    pub fn advance(&mut self, ms: u64) {
+        let end = Time(self.now.0 + ms);
+        loop {
+            let next = (0..self.n())
+                .filter(|i| !self.isolated.contains(&(*i as u32)))
+                .filter_map(|i| self.replicas[i].poll_timeout())
+                .min();
+            match next {
+                Some(t) if t <= end => {
+                    self.now = t.max(self.now);
+                    for i in 0..self.n() {
+                        if !self.isolated.contains(&(i as u32)) {
+                            self.replicas[i].handle_timeout(self.now);
+                        }
+                    }
+                    self.run();
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+        self.run();
+    }
+
+    pub fn executed(&self, i: usize) -> SeqNo {
+        self.replicas[i].last_executed()
+    }
+
+    /// Every replica's committed digests agree position by position.
+    pub fn assert_agreement(&self) {
+        for a in 0..self.n() {
+            for b in 0..self.n() {
+                for ca in &self.committed[a] {
+                    if let Some(cb) = self.committed[b].iter().find(|c| c.seq == ca.seq) {
+                        assert_eq!(
+                            ca.batch.digest(),
+                            cb.batch.digest(),
+                            "r{a} and r{b} disagree at {}",
+                            ca.seq
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The simulator across many seeds per fault class: agreement, valid
+//! certificates and in-order delivery on every step; every request commits
+//! within the bound once faults heal (at most f Byzantine replicas).
+//!
+//! 1,000 seeds per class here; `cargo test -p carbon-pbft --release --
+//! --ignored` runs 10,000 more per class and 7-replica clusters.
+
+use carbon_pbft::sim::{Fault, RunReport, SimConfig, run};
+
+fn sweep(replicas: usize, byzantine: usize, faults: &[Fault], seeds: std::ops::Range<u64>) {
+    let cfg = SimConfig::small(replicas, byzantine, faults);
+    let mut failures: Vec<RunReport> = Vec::new();
+    for seed in seeds {
+        let r = run(&cfg, seed);
+        if !r.safety_violations.is_empty() || !r.liveness_ok {
+            failures.push(r);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failing seeds for {faults:?}, first: seed {} violations {:?} liveness {} committed {}/{}",
+        failures.len(),
+        failures[0].seed,
+        failures[0].safety_violations,
+        failures[0].liveness_ok,
+        failures[0].committed_requests,
+        failures[0].submitted_requests,
+    );
+}
+
+const SEEDS: std::ops::Range<u64> = 0..1000;
+
+#[test]
+fn no_faults_commits_everything() {
+    sweep(4, 0, &[], SEEDS);
+}
+
+#[test]
+fn survives_delay_and_reordering() {
+    sweep(4, 0, &[Fault::Delay], SEEDS);
+}
+
+#[test]
+fn survives_message_loss() {
+    sweep(4, 0, &[Fault::Loss], SEEDS);
+}
+
+#[test]
+fn survives_duplication() {
+    sweep(4, 0, &[Fault::Duplicate], SEEDS);
+}
+
+#[test]
+fn survives_partitions_that_heal() {
+    sweep(4, 0, &[Fault::Partition], SEEDS);
+}
+
+#[test]
+fn lagging_replica_catches_up() {
+    sweep(4, 0, &[Fault::Lagging], SEEDS);
+}
+
+#[test]
+fn survives_crash_and_restart() {
+    sweep(4, 0, &[Fault::Crash], SEEDS);
+}
+
+#[test]
+fn survives_equivocating_primary() {
+    sweep(4, 1, &[Fault::Equivocate], SEEDS);
+}
+
+#[test]
+fn survives_conflicting_votes() {
+    sweep(4, 1, &[Fault::ConflictingVotes], SEEDS);
+}
+
+#[test]
+fn survives_replayed_messages() {
+    sweep(4, 1, &[Fault::Replay], SEEDS);
+}
+
+#[test]
+fn survives_garbage() {
+    sweep(4, 1, &[Fault::Garbage], SEEDS);
+}
+
+#[test]
+fn survives_silent_replica() {
+    sweep(4, 1, &[Fault::Silent], SEEDS);
+}
+
+#[test]
+#[ignore = "long: 10,000 seeds per class and 7-replica clusters; run with --release -- --ignored"]
+fn long_sweep_all_classes() {
+    for f in Fault::ALL {
+        let byz = usize::from(f.behaviour().is_some());
+        sweep(4, byz, &[f], 1000..11_000);
+        sweep(7, 2 * byz, &[f], 0..1000);
+    }
+    sweep(4, 1, &Fault::ALL, 0..10_000);
+}
