@@ -395,3 +395,28 @@ fn torn_sled_snapshot_left_by_a_crash_does_not_prevent_reopening() {
     assert_eq!(store.state_get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
     store.verify_integrity().unwrap();
 }
+
+#[test]
+fn store_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Store>();
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(open_store(dir.path()));
+    let reader = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for _ in 0..50 {
+                let head = store.head().unwrap();
+                // Every header up to a head seen is readable.
+                assert!(store.header(head.height).unwrap().is_some());
+            }
+        })
+    };
+    for i in 0..10u8 {
+        let w = writes(&[("k", &i.to_string())]);
+        let (b, r) = next_block(&store, vec![], &w);
+        store.commit(&b, &r, &w).unwrap();
+    }
+    reader.join().unwrap();
+    assert!(format!("{store:?}").contains("Store"));
+}

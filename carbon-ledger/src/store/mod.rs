@@ -180,6 +180,15 @@ impl Store {
     }
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.config.path)
+            .field("head", &self.head())
+            .finish_non_exhaustive()
+    }
+}
+
 /// What [`Store::verify_integrity`] checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IntegrityReport {
