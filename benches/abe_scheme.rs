@@ -171,12 +171,23 @@ fn bench(c: &mut Criterion) {
             Fame::keygen(&msk, user.clone(), KeyVersion(0), &attrs, &epochs, &mut rng).unwrap();
         let env = seal(&mut rng, &epochs);
         assert_eq!(&env.open(&key).unwrap()[..], MSG);
+        // rabe cannot decrypt some of these policies (its AC17 fails on the
+        // 3-of-5 DNF, which repeats attributes): such cases are reported and
+        // skipped rather than timed.
         let ac_key = ac17::cp_keygen(&ac_msk, &refs).unwrap();
         let ac_ct = ac17::cp_encrypt(&ac_pk, &case.theirs, MSG, lang).unwrap();
-        assert_eq!(ac17::cp_decrypt(&ac_key, &ac_ct).unwrap(), MSG);
+        let ac_ok = ac17::cp_decrypt(&ac_key, &ac_ct).is_ok_and(|m| m == MSG);
         let bsw_key = bsw::keygen(&bsw_pk, &bsw_msk, &refs).unwrap();
         let bsw_ct = bsw::encrypt(&bsw_pk, &case.theirs, lang, MSG).unwrap();
-        assert_eq!(bsw::decrypt(&bsw_key, &bsw_ct).unwrap(), MSG);
+        let bsw_ok = bsw::decrypt(&bsw_key, &bsw_ct).is_ok_and(|m| m == MSG);
+        for (name, ok) in [("rabe-ac17", ac_ok), ("rabe-bsw07", bsw_ok)] {
+            if !ok {
+                println!(
+                    "abe/decrypt/{}/{name}: skipped, rabe fails to decrypt this policy",
+                    case.name
+                );
+            }
+        }
         let p: Vec<_> = (0..6)
             .map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine())
             .collect();
