@@ -28,11 +28,11 @@ use carbon_provenance::{
 use ed25519_dalek::SigningKey;
 use rand_core::OsRng;
 
-type Result<T> = std::result::Result<T, Box<dyn Error>>;
+pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 const REPLICAS: usize = 4;
 
-fn main() -> Result<()> {
+pub fn main() -> Result<()> {
     let genesis_path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/genesis.json");
     let genesis = GenesisConfig::load(genesis_path)?;
     let chain = genesis.chain_id.clone();
@@ -81,19 +81,19 @@ fn main() -> Result<()> {
         agent: agent("acme-steel-mrv", AgentKind::Software, None)?,
         used: vec![],
         generated: vec![Data {
-            id: DataId::new("acme-steel/report/2026")?,
+            id: DataId::new("acme-steel.report.2026")?,
             kind: "emission-report".into(),
             label: "2026 annual emission report".into(),
             digest: digest.clone(),
             size: ciphertext.len() as u64,
-            location: format!("blob://{digest}"),
+            location: format!("blob://{digest:?}"),
             derived_from: vec![],
         }],
         chain: vec![],
     };
     prov.link(&mut body)?;
     let signed = body.sign(&agent_key("acme-steel-mrv"))?;
-    let record_hash = signed.hash();
+    let record_hash = signed.hash()?;
     prov.append(signed)?;
     println!("[provenance] encrypt record {record_hash} signed and validated");
 
@@ -226,7 +226,7 @@ fn main() -> Result<()> {
     println!("[pbft] ordered in {messages} messages, {} ms of virtual time", now.0);
 
     // 7. Every replica holds the same chain.
-    let heads: Vec<_> = stores.iter().map(Store::head).collect::<std::result::Result<_, _>>()?;
+    let heads: Vec<_> = stores.iter().map(Store::head).collect();
     let first = heads[0].as_ref().ok_or("no head")?;
     for h in &heads {
         let h = h.as_ref().ok_or("no head")?;
@@ -241,7 +241,7 @@ fn main() -> Result<()> {
     let block = store
         .block_by_height(first.height)?
         .ok_or("head block missing")?;
-    let cert: carbon_pbft::CommitCertificate = carbon_ledger::codec::decode(&block.certificate.0)?;
+    let cert: carbon_pbft::CommitCertificate = carbon_ledger::codec::decode(&block.certificate.0, 1 << 20, "commit certificate")?;
     cert.verify(&validators)?;
     println!("[regulator] the block's commit certificate carries 2f+1 valid signatures");
     let inclusion = store.transaction_proof(&tx.hash())?.ok_or("tx not found")?;
@@ -251,7 +251,7 @@ fn main() -> Result<()> {
         inclusion.record.location.height, inclusion.record.receipt.status
     );
     let fetched = store
-        .get_blob(&Hash32(digest.as_array().ok_or("digest is not 32 bytes")?))?
+        .blob(&Hash32(digest.as_array().ok_or("digest is not 32 bytes")?))?
         .ok_or("ciphertext missing from the blob store")?;
     let envelope: Envelope = carbon_abe::Artefact::from_bytes(&fetched)?;
     let plaintext = envelope.open(&regulator_key)?;
@@ -261,7 +261,7 @@ fn main() -> Result<()> {
     );
     println!(
         "[provenance] history of the report: {} record(s)",
-        carbon_provenance::lineage::history(prov.store(), &DataId::new("acme-steel/report/2026")?)?
+        carbon_provenance::lineage::history(prov.store(), &DataId::new("acme-steel.report.2026")?)?
             .len()
     );
     Ok(())
