@@ -77,7 +77,12 @@ pub fn main() -> Result<()> {
     let digest = sha256(&ciphertext);
     let mut body = RecordBody {
         v: record::FORMAT_VERSION,
-        activity: activity("encrypt-report-2026", ActivityKind::Encrypt, genesis.timestamp.0, 1_000)?,
+        activity: activity(
+            "encrypt-report-2026",
+            ActivityKind::Encrypt,
+            genesis.timestamp.0,
+            1_000,
+        )?,
         agent: agent("acme-steel-mrv", AgentKind::Software, None)?,
         used: vec![],
         generated: vec![Data {
@@ -129,7 +134,10 @@ pub fn main() -> Result<()> {
             )
         })
         .collect::<std::result::Result<_, _>>()?;
-    println!("\n[pbft] {REPLICAS} replicas (f = {}), primary of view 0 is replica 0", validators.f());
+    println!(
+        "\n[pbft] {REPLICAS} replicas (f = {}), primary of view 0 is replica 0",
+        validators.f()
+    );
 
     // 5. acme anchors the ciphertext digest; the transaction is a client request.
     let acme = SigningKey::from_bytes(&[1; 32]); // acme-steel in the sample genesis
@@ -169,7 +177,11 @@ pub fn main() -> Result<()> {
                     Destination::Observers => vec![],
                 };
                 for j in targets {
-                    wire.push_back((ReplicaId(i as u32), ReplicaId(j as u32), out.message.clone()));
+                    wire.push_back((
+                        ReplicaId(i as u32),
+                        ReplicaId(j as u32),
+                        out.message.clone(),
+                    ));
                 }
             }
             for committed in ready.committed {
@@ -223,7 +235,10 @@ pub fn main() -> Result<()> {
             }
         }
     }
-    println!("[pbft] ordered in {messages} messages, {} ms of virtual time", now.0);
+    println!(
+        "[pbft] ordered in {messages} messages, {} ms of virtual time",
+        now.0
+    );
 
     // 7. Every replica holds the same chain.
     let heads: Vec<_> = stores.iter().map(Store::head).collect();
@@ -234,14 +249,18 @@ pub fn main() -> Result<()> {
             return Err("replicas diverged".into());
         }
     }
-    println!("\n[ledger] all {REPLICAS} replicas agree on head {} and its state root", first.hash);
+    println!(
+        "\n[ledger] all {REPLICAS} replicas agree on head {} and its state root",
+        first.hash
+    );
 
     // 8. The regulator, trusting nothing but the validator set and a header:
     let store = &stores[3];
     let block = store
         .block_by_height(first.height)?
         .ok_or("head block missing")?;
-    let cert: carbon_pbft::CommitCertificate = carbon_ledger::codec::decode(&block.certificate.0, 1 << 20, "commit certificate")?;
+    let cert: carbon_pbft::CommitCertificate =
+        carbon_ledger::codec::decode(&block.certificate.0, 1 << 20, "commit certificate")?;
     cert.verify(&validators)?;
     println!("[regulator] the block's commit certificate carries 2f+1 valid signatures");
     let inclusion = store.transaction_proof(&tx.hash())?.ok_or("tx not found")?;

@@ -1,4 +1,4 @@
 //! Subcommand groups of the `carbon` binary, one module each.
 
-pub mod prov;
 pub mod abe;
+pub mod prov;
