@@ -28,10 +28,12 @@ use carbon_provenance::{
 use ed25519_dalek::SigningKey;
 use rand_core::OsRng;
 
+/// What the tour returns: any error, printed by `main`.
 pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 const REPLICAS: usize = 4;
 
+/// Runs the tour (also called by `tests/tour.rs`).
 pub fn main() -> Result<()> {
     let genesis_path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/genesis.json");
     let genesis = GenesisConfig::load(genesis_path)?;
@@ -167,7 +169,7 @@ pub fn main() -> Result<()> {
     let mut wire: VecDeque<(ReplicaId, ReplicaId, carbon_pbft::Message)> = VecDeque::new();
     let mut applied = [0usize; REPLICAS];
     let mut messages = 0usize;
-    while applied.iter().any(|&n| n == 0) {
+    while applied.contains(&0) {
         for i in 0..REPLICAS {
             let ready = replicas[i].ready();
             for out in ready.messages {
