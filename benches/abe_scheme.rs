@@ -172,14 +172,14 @@ fn bench(c: &mut Criterion) {
         let env = seal(&mut rng, &epochs);
         assert_eq!(&env.open(&key).unwrap()[..], MSG);
         // rabe cannot decrypt some of these policies (its AC17 fails on the
-        // 3-of-5 DNF, which repeats attributes): such cases are reported and
-        // skipped rather than timed.
+        // 3-of-5 DNF, which repeats attributes, and its BSW07 fails on it
+        // intermittently): such cases are reported and skipped, not timed.
         let ac_key = ac17::cp_keygen(&ac_msk, &refs).unwrap();
         let ac_ct = ac17::cp_encrypt(&ac_pk, &case.theirs, MSG, lang).unwrap();
-        let ac_ok = ac17::cp_decrypt(&ac_key, &ac_ct).is_ok_and(|m| m == MSG);
+        let ac_ok = (0..20).all(|_| ac17::cp_decrypt(&ac_key, &ac_ct).is_ok_and(|m| m == MSG));
         let bsw_key = bsw::keygen(&bsw_pk, &bsw_msk, &refs).unwrap();
         let bsw_ct = bsw::encrypt(&bsw_pk, &case.theirs, lang, MSG).unwrap();
-        let bsw_ok = bsw::decrypt(&bsw_key, &bsw_ct).is_ok_and(|m| m == MSG);
+        let bsw_ok = (0..20).all(|_| bsw::decrypt(&bsw_key, &bsw_ct).is_ok_and(|m| m == MSG));
         for (name, ok) in [("rabe-ac17", ac_ok), ("rabe-bsw07", bsw_ok)] {
             if !ok {
                 println!(
