@@ -172,14 +172,18 @@ fn bench(c: &mut Criterion) {
         let env = seal(&mut rng, &epochs);
         assert_eq!(&env.open(&key).unwrap()[..], MSG);
         // rabe cannot decrypt some of these policies (its AC17 fails on the
-        // 3-of-5 DNF, which repeats attributes): such cases are reported and
-        // skipped rather than timed.
+        // 3-of-5 DNF, which repeats attributes, and its BSW07 fails on it
+        // intermittently): such cases are reported and skipped, not timed.
         let ac_key = ac17::cp_keygen(&ac_msk, &refs).unwrap();
         let ac_ct = ac17::cp_encrypt(&ac_pk, &case.theirs, MSG, lang).unwrap();
-        let ac_ok = ac17::cp_decrypt(&ac_key, &ac_ct).is_ok_and(|m| m == MSG);
+        let ac_ok = (0..20).all(|_| ac17::cp_decrypt(&ac_key, &ac_ct).is_ok_and(|m| m == MSG));
         let bsw_key = bsw::keygen(&bsw_pk, &bsw_msk, &refs).unwrap();
         let bsw_ct = bsw::encrypt(&bsw_pk, &case.theirs, lang, MSG).unwrap();
-        let bsw_ok = bsw::decrypt(&bsw_key, &bsw_ct).is_ok_and(|m| m == MSG);
+        let bsw_ok = (0..20).all(|_| bsw::decrypt(&bsw_key, &bsw_ct).is_ok_and(|m| m == MSG));
+        // The 3-of-5 DNF also fails intermittently under BSW07 after passing
+        // these checks, so rabe's decryption is not timed for it at all.
+        let dnf = case.name == "3of5";
+        let (ac_ok, bsw_ok) = (ac_ok && !dnf, bsw_ok && !dnf);
         for (name, ok) in [("rabe-ac17", ac_ok), ("rabe-bsw07", bsw_ok)] {
             if !ok {
                 println!(
@@ -201,12 +205,16 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("floor", "6-pair multi-pairing"), |b| {
             b.iter(|| Bls12_381::multi_pairing(p.clone(), q.clone()))
         });
-        g.bench_function("rabe-ac17", |b| {
-            b.iter(|| ac17::cp_decrypt(&ac_key, &ac_ct).unwrap())
-        });
-        g.bench_function("rabe-bsw07", |b| {
-            b.iter(|| bsw::decrypt(&bsw_key, &bsw_ct).unwrap())
-        });
+        if ac_ok {
+            g.bench_function("rabe-ac17", |b| {
+                b.iter(|| ac17::cp_decrypt(&ac_key, &ac_ct).unwrap())
+            });
+        }
+        if bsw_ok {
+            g.bench_function("rabe-bsw07", |b| {
+                b.iter(|| bsw::decrypt(&bsw_key, &bsw_ct).unwrap())
+            });
+        }
         g.finish();
     }
 }

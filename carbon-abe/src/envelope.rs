@@ -147,6 +147,35 @@ fn nonce<R: RngCore + CryptoRng>(rng: &mut R) -> Fixed<12> {
     Fixed(n)
 }
 
+/// Encapsulates a fresh secret under `policy` at `epochs` and wraps
+/// `data_key` with it for the given object, version and header version.
+#[allow(clippy::too_many_arguments)] // one call site per constructor; a struct would add nothing
+fn wrap<R: RngCore + CryptoRng>(
+    data_key: &DataKey,
+    pk: &PublicKey,
+    policy: &Policy,
+    epochs: &EpochTable,
+    object_id: &ObjectId,
+    version: ObjectVersion,
+    policy_version: PolicyVersion,
+    rng: &mut R,
+) -> Result<(Header, Fixed<12>, Bytes)> {
+    let (secret, header) = Fame::encapsulate(pk, policy, epochs, rng)?;
+    let digest = header.digest();
+    let wrap_nonce = nonce(rng);
+    let aad = wrap_aad(object_id, version, policy_version, &digest);
+    let wrapped = kek(&secret, policy, &digest)
+        .encrypt(
+            Nonce::from_slice(&wrap_nonce.0),
+            Payload {
+                msg: &data_key.0[..],
+                aad: &aad,
+            },
+        )
+        .expect("wrapping 32 bytes cannot exceed AES-GCM limits");
+    Ok((header, wrap_nonce, Bytes(wrapped)))
+}
+
 impl Envelope {
     /// Encrypts `plaintext` for `object_id` at content `version` under
     /// `policy` at the current `epochs`.
@@ -175,49 +204,26 @@ impl Envelope {
                 what: "payload",
                 limit: crate::encoding::MAX_ARTEFACT_BYTES,
             })?;
-        let mut env = Envelope {
+        let (header, wrap_nonce, wrapped_key) = wrap(
+            &data_key,
+            pk,
+            policy,
+            epochs,
+            &object_id,
+            version,
+            PolicyVersion(0),
+            rng,
+        )?;
+        Ok(Envelope {
             object_id,
             version,
             policy_version: PolicyVersion(0),
-            header: Fame::encapsulate(pk, policy, epochs, rng)?.1,
-            wrap_nonce: Fixed([0; 12]),
-            wrapped_key: Bytes(Vec::new()),
+            header,
+            wrap_nonce,
+            wrapped_key,
             payload_nonce,
             payload: Bytes(payload),
-        };
-        env.wrap(&data_key, pk, policy, epochs, PolicyVersion(0), rng)?;
-        Ok(env)
-    }
-
-    /// Re-encapsulates `data_key` under `policy` at `epochs` and installs
-    /// the new header at `policy_version`; the payload is untouched.
-    fn wrap<R: RngCore + CryptoRng>(
-        &mut self,
-        data_key: &DataKey,
-        pk: &PublicKey,
-        policy: &Policy,
-        epochs: &EpochTable,
-        policy_version: PolicyVersion,
-        rng: &mut R,
-    ) -> Result<()> {
-        let (secret, header) = Fame::encapsulate(pk, policy, epochs, rng)?;
-        let digest = header.digest();
-        let wrap_nonce = nonce(rng);
-        let aad = wrap_aad(&self.object_id, self.version, policy_version, &digest);
-        let wrapped = kek(&secret, policy, &digest)
-            .encrypt(
-                Nonce::from_slice(&wrap_nonce.0),
-                Payload {
-                    msg: &data_key.0[..],
-                    aad: &aad,
-                },
-            )
-            .expect("wrapping 32 bytes cannot exceed AES-GCM limits");
-        self.header = header;
-        self.policy_version = policy_version;
-        self.wrap_nonce = wrap_nonce;
-        self.wrapped_key = Bytes(wrapped);
-        Ok(())
+        })
     }
 
     /// The policy the data key is currently encapsulated under.
@@ -286,9 +292,23 @@ impl Envelope {
         rng: &mut R,
     ) -> Result<Envelope> {
         self.open_with_data_key(data_key)?;
-        let mut next = self.clone();
-        next.wrap(data_key, pk, policy, epochs, policy_version, rng)?;
-        Ok(next)
+        let (header, wrap_nonce, wrapped_key) = wrap(
+            data_key,
+            pk,
+            policy,
+            epochs,
+            &self.object_id,
+            self.version,
+            policy_version,
+            rng,
+        )?;
+        Ok(Envelope {
+            policy_version,
+            header,
+            wrap_nonce,
+            wrapped_key,
+            ..self.clone()
+        })
     }
 
     /// The encrypted payload bytes (unchanged by policy updates).
