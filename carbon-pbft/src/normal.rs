@@ -50,6 +50,17 @@ impl Replica {
             if !self.in_window(seq) {
                 return;
             }
+            // Cheap bound first (in_flight may hold requests not queued here, so
+            // this can only under-count): no full batch yet, wait for the delay.
+            if !flush
+                && self.queue.len().saturating_sub(self.in_flight.len())
+                    < self.cfg.max_batch_requests
+            {
+                if self.queue.len() > self.in_flight.len() && self.batch_deadline.is_none() {
+                    self.batch_deadline = Some(self.now.saturating_add(self.cfg.batch_delay));
+                }
+                return;
+            }
             let mut reqs = Vec::new();
             let mut bytes = 0usize;
             let mut full = false;

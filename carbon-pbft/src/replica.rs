@@ -163,6 +163,9 @@ impl Replica {
             r.replay(e)?;
         }
         r.next_seq = r.next_seq.max(r.low);
+        if !r.view_active {
+            r.view_change_progress();
+        }
         if r.executed < r.low {
             r.fetching = None;
             r.request_state(r.stable.clone());
@@ -194,6 +197,11 @@ impl Replica {
                     self.view = vc.body.new_view;
                     self.view_active = false;
                     self.next_seq = SeqNo(0);
+                    self.view_changes.clear();
+                    self.view_changes
+                        .entry(vc.body.new_view)
+                        .or_default()
+                        .insert(self.id, vc.clone());
                     self.own_view_change = Some(vc);
                 }
             }

@@ -151,9 +151,10 @@ impl Replica {
     pub(crate) fn on_view_change(&mut self, from: ReplicaId, vc: Signed<ViewChange>) -> Result<()> {
         let v = vc.body.new_view;
         if v < self.view || (v == self.view && self.view_active) {
-            // The sender may have missed our NEW-VIEW: resend it.
-            if v == self.view
-                && self.is_primary()
+            // The sender is behind (it missed the NEW-VIEW, or restarted):
+            // forward the NEW-VIEW that brought us into our view. It is
+            // self-certifying, so any replica may relay it.
+            if self.view_active
                 && let Some(nv) = self.last_new_view.clone()
             {
                 self.send(from, nv);
@@ -180,7 +181,7 @@ impl Replica {
 
     /// Apply the f + 1 rule, arm the view-change timer on a quorum, and, as
     /// the new primary, send NEW-VIEW.
-    fn view_change_progress(&mut self) {
+    pub(crate) fn view_change_progress(&mut self) {
         let above: Vec<View> = self
             .view_changes
             .range(self.view.next().unwrap_or(self.view)..)
@@ -198,11 +199,17 @@ impl Replica {
             return;
         }
         let have = self.view_changes.get(&self.view).map_or(0, |m| m.len());
+        // The paper arms this timer on 2f + 1 VIEW-CHANGEs. We arm it on
+        // f + 1 (at least one other correct replica wants this view): with
+        // the f + 1 rule this lets groups stuck at different target views,
+        // none of them a quorum, climb until they meet, while a replica that
+        // is alone in its view change (cut off) still cannot drift upwards.
+        // Seed 12 of `--faults all` deadlocked without it.
+        if have >= self.validators.weak_quorum() && self.view_change_deadline.is_none() {
+            self.view_change_deadline = Some(self.now.saturating_add(self.timeout));
+        }
         if have < self.validators.quorum() {
             return;
-        }
-        if self.view_change_deadline.is_none() {
-            self.view_change_deadline = Some(self.now.saturating_add(self.timeout));
         }
         if self.is_primary() {
             self.send_new_view();
@@ -246,15 +253,18 @@ impl Replica {
 
     /// A NEW-VIEW: accepted only after checking every VIEW-CHANGE in it and
     /// recomputing its proposals.
+    /// It may be relayed by any replica (`from`); it must be signed by the
+    /// primary of its view.
     pub(crate) fn on_new_view(&mut self, from: ReplicaId, nv: Signed<NewView>) -> Result<()> {
         let v = nv.body.view;
-        if from != self.validators.primary(v) {
+        if nv.from != self.validators.primary(v) {
             return Err(PeerMisbehaved::NotPrimary { from, view: v }.into());
         }
         if v < self.view || (v == self.view && self.view_active) {
             return Err(Ignored::WrongView.into());
         }
-        self.check_signed(from, &nv)?;
+        let from = nv.from;
+        nv.verify(&self.validators)?;
         let mut senders = BTreeSet::new();
         for vc in &nv.body.view_changes {
             if vc.body.new_view != v || !senders.insert(vc.from) {
@@ -291,6 +301,7 @@ impl Replica {
             h.verify(&self.validators)?;
             proposals.push((h.clone(), batch));
         }
+        self.last_new_view = Some(Message::NewView(nv));
         self.install_view(v, checkpoint, proposals);
         Ok(())
     }

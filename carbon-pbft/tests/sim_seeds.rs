@@ -100,3 +100,32 @@ fn long_sweep_all_classes() {
     }
     sweep(4, 1, &Fault::ALL, 0..10_000);
 }
+
+// Regressions: runs of `simulate --replicas 4 --byzantine 1 --faults all`
+// that failed before a fix, named after their seed.
+
+/// Groups stuck at different target views, neither a quorum: the view-change
+/// timer now arms on f + 1 VIEW-CHANGEs so the lower group climbs.
+#[test]
+fn regression_all_faults_seed_12_view_change_groups_meet() {
+    sweep(4, 1, &Fault::ALL, 12..13);
+}
+
+/// A replica restarted in the middle of a view change forgot its own
+/// VIEW-CHANGE when counting; recovery now re-registers it.
+#[test]
+fn regression_all_faults_seed_9_restart_during_view_change() {
+    sweep(4, 1, &Fault::ALL, 9..10);
+}
+
+/// A replica that missed a NEW-VIEW never learnt of the view; peers now relay
+/// the (self-certifying) NEW-VIEW to a replica whose VIEW-CHANGE is stale.
+#[test]
+fn regression_all_faults_seed_1_relayed_new_view() {
+    sweep(4, 1, &Fault::ALL, 1..2);
+}
+
+#[test]
+fn all_fault_classes_together() {
+    sweep(4, 1, &Fault::ALL, 0..300);
+}

@@ -17,7 +17,7 @@ pub use byzantine::Behaviour;
 pub use network::{Event, LinkFaults, Network, Node, Payload};
 
 use crate::config::{Config, ValidatorSet};
-use crate::ids::{ClientId, ReplicaId, RequestId, SeqNo, Time};
+use crate::ids::{ClientId, ReplicaId, RequestId, SeqNo, Time, View};
 use crate::messages::Request;
 use crate::observer::Observer;
 use ed25519_dalek::SigningKey;
@@ -189,6 +189,8 @@ pub struct RunReport {
     pub end_time: Time,
     /// Byzantine replicas and their behaviour.
     pub byzantine: Vec<(ReplicaId, Behaviour)>,
+    /// Each replica at the end: (view, view active, last executed, low water mark), None if down.
+    pub final_states: Vec<Option<(View, bool, SeqNo, SeqNo)>>,
 }
 
 /// The deterministic key of replica `i` in simulation `seed`.
@@ -226,25 +228,30 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
     if has(Fault::Duplicate) {
         link.duplicate_permille = 100;
     }
-    // Byzantine replicas: the view-0 primary first when equivocation is on.
+    // Byzantine replicas: an equivocator is made the view-0 primary.
     let behaviours: Vec<Behaviour> = cfg.faults.iter().filter_map(|f| f.behaviour()).collect();
     let mut ids: Vec<u32> = (0..n as u32).collect();
     ids.shuffle(&mut rng);
-    if has(Fault::Equivocate) {
+    let count = cfg.byzantine.min(n);
+    let mut chosen: Vec<Behaviour> = (0..count)
+        .map(|_| {
+            if behaviours.is_empty() {
+                Behaviour::Silent
+            } else {
+                behaviours[rng.gen_range(0..behaviours.len())]
+            }
+        })
+        .collect();
+    chosen.sort();
+    if chosen.first() == Some(&Behaviour::Equivocate) {
         ids.retain(|i| *i != 0);
         ids.insert(0, 0);
     }
-    let mut byzantine = Vec::new();
-    for (k, id) in ids.iter().take(cfg.byzantine.min(n)).enumerate() {
-        let b = if has(Fault::Equivocate) && k == 0 {
-            Behaviour::Equivocate
-        } else if behaviours.is_empty() {
-            Behaviour::Silent
-        } else {
-            behaviours[rng.gen_range(0..behaviours.len())]
-        };
-        byzantine.push((ReplicaId(*id), b));
-    }
+    let byzantine: Vec<(ReplicaId, Behaviour)> = ids
+        .iter()
+        .zip(chosen)
+        .map(|(id, b)| (ReplicaId(*id), b))
+        .collect();
     let correct: Vec<ReplicaId> = (0..n as u32)
         .map(ReplicaId)
         .filter(|r| !byzantine.iter().any(|(b, _)| b == r))
@@ -388,6 +395,14 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
     report.messages_sent = net.sent;
     report.safety_violations = checker.violations;
     for h in &hosts {
+        report.final_states.push(h.replica.as_ref().map(|r| {
+            (
+                r.view(),
+                r.is_view_active(),
+                r.last_executed(),
+                r.low_water_mark(),
+            )
+        }));
         if h.behaviour.is_none()
             && let Some(r) = &h.replica
         {
