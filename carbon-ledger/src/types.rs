@@ -19,6 +19,7 @@ macro_rules! scalar {
         }
     };
 }
+pub(crate) use scalar;
 
 scalar!(
     /// Block height; genesis is 0.

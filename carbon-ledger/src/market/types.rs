@@ -5,20 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::Hash32;
 use crate::types::{AccountId, TimestampMs};
 
-macro_rules! id {
-    ($(#[$m:meta])* $name:ident($t:ty)) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub $t);
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
+use crate::types::scalar as id;
 
 id!(
     /// A compliance period (also the vintage of its allowances).
