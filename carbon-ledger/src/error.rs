@@ -192,6 +192,15 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Another handle (in this or another process) holds the database's
+    /// lock and did not release it within the configured wait.
+    #[error("database {path} is locked by another handle (waited {waited_ms} ms)")]
+    Locked {
+        /// Directory of the database.
+        path: String,
+        /// How long `open` waited for the lock, in milliseconds.
+        waited_ms: u64,
+    },
     /// The store has no genesis yet.
     #[error("the store has no genesis block")]
     NotInitialised,

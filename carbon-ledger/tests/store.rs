@@ -283,7 +283,7 @@ fn blobs_are_addressed_by_sha256_and_checked_on_read() {
     // Corrupt the blob on disk: reading it names the blob.
     let d = Hash32::digest(b"kept");
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         db.insert([&b"b/"[..], &d.0].concat(), &b"tampered"[..])
             .unwrap();
         db.flush().unwrap();
@@ -293,8 +293,25 @@ fn blobs_are_addressed_by_sha256_and_checked_on_read() {
     assert!(err.contains("blob") && err.contains(&d.to_hex()), "{err}");
 }
 
+/// Opens the store's sled database directly, to tamper with it. sled lets go
+/// of its file lock a moment after the last handle is dropped (its background
+/// threads hold the files), so wait for it as `Store::open` does.
+fn raw_sled(dir: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.to_string().contains("could not acquire lock"), "{e}");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("sled did not release its lock: {e}"),
+        }
+    }
+}
+
 fn corrupt(dir: &std::path::Path, key: Vec<u8>, value: &[u8]) {
-    let db = sled::open(dir).unwrap();
+    let db = raw_sled(dir);
     db.insert(key, value).unwrap();
     db.flush().unwrap();
 }
@@ -419,4 +436,37 @@ fn store_can_be_shared_across_threads() {
     }
     reader.join().unwrap();
     assert!(format!("{store:?}").contains("Store"));
+}
+
+#[test]
+fn a_second_open_of_a_held_store_fails_with_a_lock_error_after_the_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = open_store(dir.path());
+    let t0 = std::time::Instant::now();
+    let wait = std::time::Duration::from_millis(100);
+    match Store::open(StoreConfig::new(dir.path()).lock_wait(wait)) {
+        Err(Error::Store(StoreError::Locked { path, waited_ms })) => {
+            assert_eq!(waited_ms, 100);
+            assert!(path.contains(&*dir.path().to_string_lossy()), "{path}");
+        }
+        other => panic!("expected a lock error, got {:?}", other.err()),
+    }
+    assert!(
+        t0.elapsed() >= wait,
+        "open gave up before the configured wait"
+    );
+}
+
+#[test]
+fn reopening_right_after_drop_waits_for_the_lock_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..20 {
+        let store = open_store(dir.path());
+        let w = writes(&[("k", "v")]);
+        let (b, r) = next_block(&store, vec![], &w);
+        store.commit(&b, &r, &w).unwrap();
+        drop(store);
+    }
+    let store = Store::open(StoreConfig::new(dir.path())).unwrap();
+    assert_eq!(store.head().unwrap().height, Height(20));
 }

@@ -3,6 +3,7 @@
 //! backend (RocksDB, redb) would replace this file alone.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::error::{Result, StoreError};
 
@@ -21,6 +22,12 @@ pub struct StoreConfig {
     /// Favour write throughput over disk space (sled's `HighThroughput`
     /// mode: less eager log compaction, more disk used). On by default.
     pub prefer_throughput: bool,
+    /// How long `open` waits for another handle to release the database's
+    /// file lock before failing with [`StoreError::Locked`]. sled releases
+    /// the lock only when its background threads have let go of the files,
+    /// which can be a moment after the previous `Store` was dropped, so a
+    /// restart in the same process must wait briefly. Default 5 s.
+    pub lock_wait: Duration,
 }
 
 impl StoreConfig {
@@ -32,7 +39,14 @@ impl StoreConfig {
             max_blob_bytes: 16 * 1024 * 1024,
             temporary: false,
             prefer_throughput: true,
+            lock_wait: Duration::from_secs(5),
         }
+    }
+
+    /// Sets how long `open` waits for the database's file lock.
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     /// Sets whether to favour write throughput over disk space.
@@ -101,10 +115,45 @@ fn remove_torn_snapshots(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether sled failed because another handle holds the database's lock.
+/// sled 0.34.7 reports it only as an `Io` error of kind `Other` whose
+/// message starts with this phrase.
+fn is_lock_contention(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+/// Opens sled at `config`, waiting up to `wait` (polling with a growing
+/// pause) while another handle in this or another process holds the lock.
+pub(crate) fn open_with_lock_wait(
+    config: &sled::Config,
+    path: &Path,
+    wait: Duration,
+) -> std::result::Result<sled::Db, StoreError> {
+    let deadline = Instant::now() + wait;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(e) if is_lock_contention(&e) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(StoreError::Locked {
+                        path: path.display().to_string(),
+                        waited_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    });
+                }
+                std::thread::sleep(pause.min(deadline - now));
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(backend_err(e)),
+        }
+    }
+}
+
 impl Backend {
     pub(crate) fn open(cfg: &StoreConfig) -> Result<Self> {
         remove_torn_snapshots(&cfg.path)?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(&cfg.path)
             .cache_capacity(cfg.cache_capacity)
             .temporary(cfg.temporary)
@@ -112,9 +161,8 @@ impl Backend {
                 sled::Mode::HighThroughput
             } else {
                 sled::Mode::LowSpace
-            })
-            .open()
-            .map_err(backend_err)?;
+            });
+        let db = open_with_lock_wait(&config, &cfg.path, cfg.lock_wait)?;
         Ok(Backend { db })
     }
 
