@@ -224,3 +224,25 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn signature_covers_the_context_and_the_sha256_of_the_canonical_body() {
+    use sha2::Digest as _;
+    for rec in sample().records {
+        let body = rec.body.canonical_bytes().expect("serialises");
+        let mut msg = carbon_provenance::record::SIGNING_CONTEXT.to_vec();
+        msg.extend_from_slice(&sha2::Sha256::digest(&body));
+        assert_eq!(msg, rec.body.signing_message().expect("serialises"));
+        let key = ed25519_dalek::VerifyingKey::from_bytes(
+            &rec.body.agent.public_key.as_array().expect("32 bytes"),
+        )
+        .expect("valid key");
+        let sig = ed25519_dalek::Signature::from_bytes(&rec.signature.as_array().expect("64"));
+        key.verify_strict(&msg, &sig)
+            .expect("the record's signature is over context ‖ SHA-256(JCS(body))");
+        // ...and not over the body itself.
+        let mut whole = carbon_provenance::record::SIGNING_CONTEXT.to_vec();
+        whole.extend_from_slice(&body);
+        assert!(key.verify_strict(&whole, &sig).is_err());
+    }
+}
