@@ -169,7 +169,7 @@ fn bench(c: &mut Criterion) {
         digest: Digest([9; 32]),
     };
     let signed: Vec<Signed<OrderVote>> = (0..3)
-        .map(|i| Signed::sign(&ks[i], ReplicaId(i as u32), vote))
+        .map(|i| Signed::sign(&set, &ks[i], ReplicaId(i as u32), vote))
         .collect();
     let cert = CommitCertificate {
         view: View(0),

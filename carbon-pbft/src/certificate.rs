@@ -44,7 +44,7 @@ impl CommitCertificate {
         let signed: Vec<(ReplicaId, Vec<u8>, Signature)> = self
             .signatures
             .iter()
-            .map(|(id, sig)| (*id, signing_bytes(*id, &vote), *sig))
+            .map(|(id, sig)| (*id, signing_bytes(&validators.digest(), *id, &vote), *sig))
             .collect();
         verify_quorum(validators, &signed, validators.quorum())
     }
@@ -102,10 +102,10 @@ impl PreparedProof {
                 return Err(CertificateError::Inconsistent);
             }
         }
-        let mut all = collect(&self.prepares);
+        let mut all = collect(validators, &self.prepares);
         verify_quorum(validators, &all, validators.quorum() - 1)?;
         all.clear();
-        all.extend(collect(std::slice::from_ref(&self.pre_prepare)));
+        all.extend(collect(validators, std::slice::from_ref(&self.pre_prepare)));
         verify_quorum(validators, &all, 1)
     }
 }
@@ -148,14 +148,22 @@ impl CheckpointProof {
         {
             return Err(CertificateError::Inconsistent);
         }
-        verify_quorum(validators, &collect(&self.votes), validators.quorum())
+        verify_quorum(
+            validators,
+            &collect(validators, &self.votes),
+            validators.quorum(),
+        )
     }
 }
 
-fn collect<T: Signable>(items: &[Signed<T>]) -> Vec<(ReplicaId, Vec<u8>, Signature)> {
+fn collect<T: Signable>(
+    set: &ValidatorSet,
+    items: &[Signed<T>],
+) -> Vec<(ReplicaId, Vec<u8>, Signature)> {
+    let digest = set.digest();
     items
         .iter()
-        .map(|s| (s.from, signing_bytes(s.from, &s.body), s.signature))
+        .map(|s| (s.from, signing_bytes(&digest, s.from, &s.body), s.signature))
         .collect()
 }
 
@@ -225,7 +233,7 @@ mod tests {
         let signatures = signers
             .iter()
             .map(|&i| {
-                let s = Signed::sign(&keys[i as usize], ReplicaId(i), vote);
+                let s = Signed::sign(&vset(keys), &keys[i as usize], ReplicaId(i), vote);
                 (s.from, s.signature)
             })
             .collect();
@@ -309,11 +317,11 @@ mod tests {
             ..h
         };
         let proof = PreparedProof {
-            pre_prepare: Signed::sign(&k[1], ReplicaId(1), h),
+            pre_prepare: Signed::sign(&vset(&k), &k[1], ReplicaId(1), h),
             batch: batch.clone(),
             prepares: vec![
-                Signed::sign(&k[0], ReplicaId(0), p),
-                Signed::sign(&k[2], ReplicaId(2), p),
+                Signed::sign(&vset(&k), &k[0], ReplicaId(0), p),
+                Signed::sign(&vset(&k), &k[2], ReplicaId(2), p),
             ],
         };
         assert_eq!(proof.verify(&vs), Ok(()));
@@ -321,13 +329,13 @@ mod tests {
         short.prepares.pop();
         assert!(short.verify(&vs).is_err());
         let mut wrong_primary = proof.clone();
-        wrong_primary.pre_prepare = Signed::sign(&k[2], ReplicaId(2), h);
+        wrong_primary.pre_prepare = Signed::sign(&vset(&k), &k[2], ReplicaId(2), h);
         assert_eq!(
             wrong_primary.verify(&vs),
             Err(CertificateError::Inconsistent)
         );
         let mut primary_prepares = proof.clone();
-        primary_prepares.prepares[0] = Signed::sign(&k[1], ReplicaId(1), p);
+        primary_prepares.prepares[0] = Signed::sign(&vset(&k), &k[1], ReplicaId(1), p);
         assert!(primary_prepares.verify(&vs).is_err());
         let mut other_batch = proof;
         other_batch.batch = Batch::null();
@@ -343,7 +351,7 @@ mod tests {
             digest: Digest([1; 32]),
         };
         let votes: Vec<_> = (0..3)
-            .map(|i| Signed::sign(&k[i], ReplicaId(i as u32), v))
+            .map(|i| Signed::sign(&vset(&k), &k[i], ReplicaId(i as u32), v))
             .collect();
         let proof = CheckpointProof {
             seq: SeqNo(4),
@@ -353,6 +361,7 @@ mod tests {
         assert_eq!(proof.verify(&vs), Ok(()));
         let mut bad = proof.clone();
         bad.votes[0] = Signed::sign(
+            &vset(&k),
             &k[0],
             ReplicaId(0),
             CheckpointVote {

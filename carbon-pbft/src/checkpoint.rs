@@ -3,7 +3,6 @@
 //! it stable, the log at or below it is discarded and the water marks move.
 
 use crate::certificate::CheckpointProof;
-use crate::config::ValidatorSet;
 use crate::error::{Ignored, Misuse, PeerMisbehaved, Result};
 use crate::ids::{Digest, ReplicaId, SeqNo, Time};
 use crate::messages::{CheckpointVote, Message, Signed};
@@ -11,20 +10,19 @@ use crate::output::{Persist, StateSnapshot};
 use crate::replica::Replica;
 
 /// The digest replicas agree on at a checkpoint: the sequence number, the
-/// application's state digest, the per-client table, and the validator set.
-pub fn checkpoint_digest(snapshot: &StateSnapshot, validators: &ValidatorSet) -> Digest {
+/// application's state digest, the per-client table, and the validator set
+/// in force after it (all in the snapshot).
+pub fn checkpoint_digest(snapshot: &StateSnapshot) -> Digest {
     // Invariant: BCS encodes these plain types without failure.
     let bytes = bcs::to_bytes(snapshot).expect("BCS encodes plain data");
-    Digest::hash(
-        b"carbon-pbft/checkpoint/v1",
-        &[&bytes, &validators.digest().0],
-    )
+    Digest::hash(b"carbon-pbft/checkpoint/v2", &[&bytes])
 }
 
 impl Replica {
     /// The application's state digest after executing `seq`, a checkpoint
     /// boundary delivered with `needs_state_digest`. The replica signs and
-    /// sends its CHECKPOINT.
+    /// sends its CHECKPOINT; a validator-set change due at `seq` takes effect;
+    /// delivery, paused at the boundary, resumes.
     pub fn handle_state_digest(&mut self, now: Time, seq: SeqNo, app_digest: Digest) -> Result<()> {
         self.now = self.now.max(now);
         let clients = self
@@ -32,22 +30,28 @@ impl Replica {
             .remove(&seq)
             .ok_or(Misuse::UnexpectedStateDigest(seq))?;
         let snapshot = self.snapshot(seq, app_digest, clients);
-        let digest = checkpoint_digest(&snapshot, &self.validators);
-        let vote = self.sign(CheckpointVote { seq, digest });
-        self.out.persist.push(Persist::Checkpoint {
-            vote: vote.clone(),
-            snapshot,
-        });
-        let msg = Message::Checkpoint(vote.clone());
-        self.own_checkpoints.insert(seq, (digest, msg.clone()));
-        self.broadcast(msg);
-        if seq > self.low {
-            self.checkpoint_votes
-                .entry(seq)
-                .or_default()
-                .insert(self.id, vote);
-            self.check_stable(seq);
+        let digest = checkpoint_digest(&snapshot);
+        let (set, id) = self.epoch_of(seq);
+        if let Some(id) = id {
+            let vote = Signed::sign(set, &self.key, id, CheckpointVote { seq, digest });
+            self.out.persist.push(Persist::Checkpoint {
+                vote: vote.clone(),
+                snapshot: snapshot.clone(),
+            });
+            let msg = Message::Checkpoint(vote.clone());
+            self.own_checkpoints.insert(seq, (digest, msg.clone()));
+            self.broadcast(msg);
+            if seq > self.low {
+                self.checkpoint_votes
+                    .entry(seq)
+                    .or_default()
+                    .insert(id, vote);
+                self.check_stable(seq);
+            }
         }
+        self.enter_epoch_of(&snapshot);
+        self.execute_ready();
+        self.try_propose(false);
         Ok(())
     }
 
@@ -65,14 +69,22 @@ impl Replica {
         if seq <= self.low {
             return Err(Ignored::OutsideWatermarks.into());
         }
-        if let Some(have) = self.checkpoint_votes.get(&seq).and_then(|m| m.get(&from)) {
+        let signer = c.from;
+        if let Some(have) = self.checkpoint_votes.get(&seq).and_then(|m| m.get(&signer)) {
             return Err(if have.body.digest == c.body.digest {
                 Ignored::Duplicate.into()
             } else {
                 PeerMisbehaved::Unexpected("two checkpoint digests for one sequence number").into()
             });
         }
-        self.check_signed(from, &c)?;
+        if seq <= self.epoch_floor {
+            // An earlier epoch's checkpoint: its signer's id is a position in
+            // that epoch's set, which the transport's ids may no longer match.
+            c.verify(self.epoch_of(seq).0)?;
+        } else {
+            self.check_signed(from, &c)?;
+        }
+        let from = signer;
         let far = self.low.0.saturating_add(self.cfg.watermark_window);
         if seq.0 > far {
             // Keep only this replica's latest vote beyond the window.
@@ -109,7 +121,7 @@ impl Replica {
         for v in votes.values() {
             by_digest.entry(v.body.digest).or_default().push(v);
         }
-        let quorum = self.validators.quorum();
+        let quorum = self.epoch_of(seq).0.quorum();
         let Some((digest, vs)) = by_digest.into_iter().find(|(_, vs)| vs.len() >= quorum) else {
             return;
         };
@@ -150,6 +162,7 @@ impl Replica {
         self.awaiting_digest = self.awaiting_digest.split_off(&self.low);
         self.own_checkpoints = self.own_checkpoints.split_off(&self.low);
         self.signed_votes.retain(|(_, s, _), _| *s > self.low);
+        self.forget_past_epochs();
     }
 
     /// Resend this replica's latest checkpoint vote so lagging peers can

@@ -8,26 +8,99 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// The voting replicas and their public keys. Replica `i` is `keys[i]`.
+/// The voting replicas and their public keys in one **epoch**. Replica `i`
+/// is `keys[i]`.
 ///
 /// With `n` members the set tolerates `f = (n - 1) / 3` faulty ones and a
 /// quorum is `n - f` (that is `2f + 1` when `n = 3f + 1`): any two quorums
 /// share at least `f + 1` replicas, so at least one correct one.
+///
+/// The epoch numbers the sets a network has had: genesis is epoch 0, and
+/// each committed change (see [`crate::Replica::handle_validator_set`])
+/// makes the next. Every signature binds the [`digest`](Self::digest) of
+/// the set it was made under (epoch and keys), so a vote from one epoch
+/// never counts in another.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SetRepr", into = "SetRepr")]
 pub struct ValidatorSet {
+    epoch: u64,
+    keys: Vec<VerifyingKey>,
+    digest: Digest,
+}
+
+/// The serialised form: the digest is recomputed on decode.
+#[derive(Serialize, Deserialize)]
+struct SetRepr {
+    epoch: u64,
     keys: Vec<VerifyingKey>,
 }
 
+impl TryFrom<SetRepr> for ValidatorSet {
+    type Error = ConfigError;
+    fn try_from(r: SetRepr) -> Result<Self, ConfigError> {
+        ValidatorSet::with_epoch(r.epoch, r.keys)
+    }
+}
+
+impl From<ValidatorSet> for SetRepr {
+    fn from(s: ValidatorSet) -> SetRepr {
+        SetRepr {
+            epoch: s.epoch,
+            keys: s.keys,
+        }
+    }
+}
+
 impl ValidatorSet {
-    /// A set from public keys in replica-id order.
+    /// The genesis set (epoch 0) from public keys in replica-id order.
     pub fn new(keys: Vec<VerifyingKey>) -> Result<Self, ConfigError> {
+        ValidatorSet::with_epoch(0, keys)
+    }
+
+    /// The set of epoch `epoch`: what a node that joins later, or an
+    /// observer, builds from the application's record of the membership.
+    /// Refuses an empty set and repeated keys.
+    pub fn with_epoch(epoch: u64, keys: Vec<VerifyingKey>) -> Result<Self, ConfigError> {
         if keys.is_empty() {
             return Err(ConfigError::EmptyValidatorSet);
         }
         if u32::try_from(keys.len()).is_err() {
             return Err(ConfigError::BadParameter("too many validators"));
         }
-        Ok(ValidatorSet { keys })
+        let distinct: std::collections::BTreeSet<[u8; 32]> =
+            keys.iter().map(|k| k.to_bytes()).collect();
+        if distinct.len() != keys.len() {
+            return Err(ConfigError::BadParameter("a key appears twice in the set"));
+        }
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(keys.len() + 1);
+        let e = epoch.to_le_bytes();
+        parts.push(&e);
+        parts.extend(keys.iter().map(|k| k.as_bytes().as_slice()));
+        let digest = Digest::hash(b"carbon-pbft/validator-set/v2", &parts);
+        Ok(ValidatorSet {
+            epoch,
+            keys,
+            digest,
+        })
+    }
+
+    /// The set that follows this one: the next epoch, with `keys`.
+    pub fn successor(&self, keys: Vec<VerifyingKey>) -> Result<Self, ConfigError> {
+        let epoch = self
+            .epoch
+            .checked_add(1)
+            .ok_or(ConfigError::BadParameter("epoch overflow"))?;
+        ValidatorSet::with_epoch(epoch, keys)
+    }
+
+    /// The epoch number (0 for genesis).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The members' keys in replica-id order.
+    pub fn keys(&self) -> &[VerifyingKey] {
+        &self.keys
     }
 
     /// Number of voting replicas.
@@ -83,10 +156,10 @@ impl ValidatorSet {
         ReplicaId((view.0 % self.keys.len() as u64) as u32)
     }
 
-    /// A digest of the set, covered by every checkpoint.
+    /// A digest of the epoch and the keys: bound into every signature and
+    /// covered by every checkpoint.
     pub fn digest(&self) -> Digest {
-        let bytes: Vec<&[u8]> = self.keys.iter().map(|k| k.as_bytes().as_slice()).collect();
-        Digest::hash(b"carbon-pbft/validator-set/v1", &bytes)
+        self.digest
     }
 }
 
@@ -210,6 +283,23 @@ mod tests {
         assert_eq!(s.primary(View(0)), ReplicaId(0));
         assert_eq!(s.primary(View(5)), ReplicaId(1));
         assert_eq!(s.primary(View(u64::MAX)), ReplicaId((u64::MAX % 4) as u32));
+    }
+
+    #[test]
+    fn rejects_repeated_keys_and_numbers_epochs() {
+        let k = SigningKey::from_bytes(&[1; 32]).verifying_key();
+        assert!(ValidatorSet::new(vec![k, k]).is_err());
+        let s = set(4);
+        assert_eq!(s.epoch(), 0);
+        let next = s.successor(set(5).keys().to_vec()).unwrap();
+        assert_eq!(next.epoch(), 1);
+        // The same keys in another epoch sign under another digest.
+        let again = next.successor(s.keys().to_vec()).unwrap();
+        assert_eq!(again.keys(), s.keys());
+        assert_ne!(again.digest(), s.digest());
+        let bytes = bcs::to_bytes(&again).unwrap();
+        let back: ValidatorSet = bcs::from_bytes(&bytes).unwrap();
+        assert_eq!((back.epoch(), back.digest()), (2, again.digest()));
     }
 
     #[test]

@@ -189,6 +189,9 @@ pub enum Misuse {
     /// Recovery data is inconsistent.
     #[error("inconsistent recovery data: {0}")]
     BadRecovery(&'static str),
+    /// A validator-set change the replica cannot take: why.
+    #[error("validator-set change refused: {0}")]
+    BadValidatorSet(&'static str),
 }
 
 impl Error {

@@ -2,9 +2,11 @@
 //! signing with a domain tag.
 //!
 //! Every vote is a [`Signed`] body: the signer's id, the body and an ed25519
-//! signature over `bcs(("carbon-pbft/v1", kind, signer, body))`. The domain
-//! tag and the per-type `kind` keep a signature from ever being valid for a
-//! different message type or another protocol using the same key.
+//! signature over `bcs(("carbon-pbft/v2", kind, set digest, signer, body))`.
+//! The domain tag and the per-type `kind` keep a signature from ever being
+//! valid for a different message type or another protocol using the same
+//! key; the digest of the validator set (its epoch and keys) keeps a vote
+//! made in one epoch from ever counting in another.
 
 use crate::certificate::{CheckpointProof, CommitCertificate, PreparedProof};
 use crate::config::ValidatorSet;
@@ -16,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 use std::sync::Arc;
 
 /// Domain tag prefixed to everything this crate signs.
-pub const SIGNING_DOMAIN: &str = "carbon-pbft/v1";
+pub const SIGNING_DOMAIN: &str = "carbon-pbft/v2";
 
 /// A client request: opaque payload, numbered per client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,17 +161,18 @@ pub struct Signed<T> {
     pub signature: Signature,
 }
 
-/// The exact bytes signed for `body` by `from`.
-pub fn signing_bytes<T: Signable>(from: ReplicaId, body: &T) -> Vec<u8> {
+/// The exact bytes signed for `body` by `from` in the epoch of the set
+/// whose digest is `set`.
+pub fn signing_bytes<T: Signable>(set: &Digest, from: ReplicaId, body: &T) -> Vec<u8> {
     // Invariant: BCS serialisation of our own plain data types cannot fail
     // (no maps with non-canonical keys, no unsupported types, depth is small).
-    bcs::to_bytes(&(SIGNING_DOMAIN, T::KIND, from, body)).expect("BCS encodes plain data")
+    bcs::to_bytes(&(SIGNING_DOMAIN, T::KIND, set, from, body)).expect("BCS encodes plain data")
 }
 
 impl<T: Signable> Signed<T> {
-    /// Sign `body` as replica `from`.
-    pub fn sign(key: &SigningKey, from: ReplicaId, body: T) -> Signed<T> {
-        let signature = key.sign(&signing_bytes(from, &body));
+    /// Sign `body` as replica `from` of `set`.
+    pub fn sign(set: &ValidatorSet, key: &SigningKey, from: ReplicaId, body: T) -> Signed<T> {
+        let signature = key.sign(&signing_bytes(&set.digest(), from, &body));
         Signed {
             from,
             body,
@@ -182,8 +185,11 @@ impl<T: Signable> Signed<T> {
         let key = validators
             .key(self.from)
             .ok_or(PeerMisbehaved::NotAMember(self.from))?;
-        key.verify(&signing_bytes(self.from, &self.body), &self.signature)
-            .map_err(|_| PeerMisbehaved::BadSignature(self.from))
+        key.verify(
+            &signing_bytes(&validators.digest(), self.from, &self.body),
+            &self.signature,
+        )
+        .map_err(|_| PeerMisbehaved::BadSignature(self.from))
     }
 }
 
@@ -285,7 +291,7 @@ mod tests {
 
     #[test]
     fn signed_vote_verifies_and_round_trips() {
-        let s = Signed::sign(&key(1), ReplicaId(1), vote());
+        let s = Signed::sign(&vset(), &key(1), ReplicaId(1), vote());
         assert_eq!(s.verify(&vset()), Ok(()));
         let m = Message::Prepare(s);
         assert_eq!(Message::decode(&m.encode(), 1 << 20).unwrap(), m);
@@ -293,7 +299,7 @@ mod tests {
 
     #[test]
     fn rejects_signature_under_another_identity() {
-        let mut s = Signed::sign(&key(1), ReplicaId(1), vote());
+        let mut s = Signed::sign(&vset(), &key(1), ReplicaId(1), vote());
         s.from = ReplicaId(2);
         assert_eq!(
             s.verify(&vset()),
@@ -303,14 +309,28 @@ mod tests {
 
     #[test]
     fn rejects_altered_body() {
-        let mut s = Signed::sign(&key(1), ReplicaId(1), vote());
+        let mut s = Signed::sign(&vset(), &key(1), ReplicaId(1), vote());
         s.body.phase = Phase::Commit;
         assert!(s.verify(&vset()).is_err());
     }
 
     #[test]
+    fn rejects_a_vote_signed_in_another_epoch() {
+        let next = vset().successor(vset().keys().to_vec()).unwrap();
+        let s = Signed::sign(&vset(), &key(1), ReplicaId(1), vote());
+        assert_eq!(
+            s.verify(&next),
+            Err(PeerMisbehaved::BadSignature(ReplicaId(1)))
+        );
+        assert_eq!(
+            Signed::sign(&next, &key(1), ReplicaId(1), vote()).verify(&next),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn rejects_signer_outside_the_set() {
-        let s = Signed::sign(&key(9), ReplicaId(9), vote());
+        let s = Signed::sign(&vset(), &key(9), ReplicaId(9), vote());
         assert_eq!(
             s.verify(&vset()),
             Err(PeerMisbehaved::NotAMember(ReplicaId(9)))
@@ -319,8 +339,10 @@ mod tests {
 
     #[test]
     fn signing_bytes_carry_the_domain_and_kind() {
-        let b = signing_bytes(ReplicaId(0), &vote());
+        let set = vset().digest();
+        let b = signing_bytes(&set, ReplicaId(0), &vote());
         let c = signing_bytes(
+            &set,
             ReplicaId(0),
             &CheckpointVote {
                 seq: SeqNo(2),
@@ -363,7 +385,7 @@ mod tests {
 
     #[test]
     fn rejects_truncated_and_garbage_input() {
-        let bytes = Message::Prepare(Signed::sign(&key(1), ReplicaId(1), vote())).encode();
+        let bytes = Message::Prepare(Signed::sign(&vset(), &key(1), ReplicaId(1), vote())).encode();
         for cut in [0, 1, 10, bytes.len() - 1] {
             assert!(
                 Message::decode(&bytes[..cut], 1 << 20).is_err(),

@@ -308,6 +308,11 @@ impl Replica {
     pub(crate) fn execute_ready(&mut self) {
         let mut progressed = false;
         while let Some(next) = self.executed.next() {
+            // Paused at a checkpoint until the host gives its state digest:
+            // a validator-set change takes effect there.
+            if self.awaiting_digest.contains_key(&self.executed) {
+                break;
+            }
             let Some((batch, certificate)) = self.to_execute.remove(&next) else {
                 break;
             };

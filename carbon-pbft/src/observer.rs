@@ -10,12 +10,20 @@ use crate::messages::{CommittedBatch, Message};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A non-voting follower that trusts nobody but a quorum of signatures.
+///
+/// It follows validator-set changes as the application reports them
+/// ([`schedule_validator_set`](Self::schedule_validator_set)): batches above
+/// the change's boundary are checked against the new set. A batch that
+/// arrives before the change is known and fails against the old set is kept
+/// (a few per sequence number) and checked again when its turn comes.
 #[derive(Debug)]
 pub struct Observer {
     validators: ValidatorSet,
+    scheduled: Option<(SeqNo, ValidatorSet)>,
     next: SeqNo,
     window: u64,
     buffer: BTreeMap<SeqNo, CommittedBatch>,
+    unverified: BTreeMap<SeqNo, Vec<CommittedBatch>>,
     ready: VecDeque<CommittedBatch>,
 }
 
@@ -25,10 +33,62 @@ impl Observer {
     pub fn new(validators: ValidatorSet, last: SeqNo, window: u64) -> Observer {
         Observer {
             validators,
+            scheduled: None,
             next: SeqNo(last.0.saturating_add(1)),
             window,
             buffer: BTreeMap::new(),
+            unverified: BTreeMap::new(),
             ready: VecDeque::new(),
+        }
+    }
+
+    /// The application delivered a validator-set change that takes effect
+    /// after `effective` (what [`crate::Replica::handle_validator_set`]
+    /// returned for it): batches above it are checked against `set`.
+    pub fn schedule_validator_set(&mut self, effective: SeqNo, set: ValidatorSet) {
+        self.scheduled = Some((effective, set));
+        self.advance();
+    }
+
+    /// The validator set batches at `next_seq` are checked against.
+    pub fn validators(&self) -> &ValidatorSet {
+        self.set_for(self.next)
+    }
+
+    fn set_for(&self, seq: SeqNo) -> &ValidatorSet {
+        match &self.scheduled {
+            Some((b, set)) if seq > *b => set,
+            _ => &self.validators,
+        }
+    }
+
+    /// Move verified batches, in order, to the ready queue; at the change's
+    /// boundary, the new set becomes the current one.
+    fn advance(&mut self) {
+        loop {
+            if let Some((b, _)) = &self.scheduled
+                && self.next > *b
+                && let Some((_, set)) = self.scheduled.take()
+            {
+                self.validators = set;
+            }
+            let c = match self.buffer.remove(&self.next) {
+                Some(c) => c,
+                None => {
+                    let set = self.set_for(self.next).clone();
+                    let candidates = self.unverified.remove(&self.next).unwrap_or_default();
+                    match candidates
+                        .into_iter()
+                        .find(|c| c.certificate.verify_batch(&c.batch, &set).is_ok())
+                    {
+                        Some(c) => c,
+                        None => return,
+                    }
+                }
+            };
+            self.unverified.remove(&self.next);
+            self.ready.push_back(c);
+            self.next = SeqNo(self.next.0.saturating_add(1));
         }
     }
 
@@ -40,7 +100,11 @@ impl Observer {
     /// A message from replica `from`. Only committed batches are accepted;
     /// each is verified against the validator set, whoever sent it.
     pub fn handle_message(&mut self, from: ReplicaId, msg: Message) -> Result<()> {
-        if !self.validators.contains(from) {
+        let member_next = self
+            .scheduled
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains(from));
+        if !self.validators.contains(from) && !member_next {
             return Err(PeerMisbehaved::NotAMember(from).into());
         }
         let Message::Committed(c) = msg else {
@@ -55,12 +119,17 @@ impl Observer {
         if c.certificate.seq != c.seq {
             return Err(crate::error::CertificateError::Inconsistent.into());
         }
-        c.certificate.verify_batch(&c.batch, &self.validators)?;
-        self.buffer.insert(c.seq, c);
-        while let Some(c) = self.buffer.remove(&self.next) {
-            self.ready.push_back(c);
-            self.next = SeqNo(self.next.0.saturating_add(1));
+        if let Err(e) = c.certificate.verify_batch(&c.batch, self.set_for(c.seq)) {
+            // A change reported later may still make it valid: keep a few.
+            let keep = self.validators.len();
+            let kept = self.unverified.entry(c.seq).or_default();
+            if kept.len() < keep {
+                kept.push(c);
+            }
+            return Err(e.into());
         }
+        self.buffer.insert(c.seq, c);
+        self.advance();
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! messages to send, batches to apply, state to fetch) and the statistics.
 
 use crate::certificate::{CheckpointProof, CommitCertificate, PreparedProof};
+use crate::config::ValidatorSet;
 use crate::ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, View};
 use crate::messages::{Batch, CheckpointVote, Message, OrderVote, Signed, ViewChange};
 use serde::{Deserialize, Serialize};
@@ -42,13 +43,14 @@ pub struct Committed {
     /// 2f + 1 signed commits; verifiable by anyone with the validator set.
     pub certificate: CommitCertificate,
     /// True at a checkpoint boundary: after applying this batch the host
-    /// must call [`crate::Replica::handle_state_digest`] with the state digest.
+    /// must call [`crate::Replica::handle_state_digest`] with the state
+    /// digest. Delivery pauses after this batch until it does.
     pub needs_state_digest: bool,
 }
 
 /// The replica state a checkpoint covers besides the application's own:
-/// the per-client last executed request id. Its hash, with the
-/// application's digest and the validator set, is the checkpoint digest.
+/// the per-client last executed request id and the validator set in force
+/// after the checkpoint. Its hash is the checkpoint digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateSnapshot {
     /// The checkpoint's sequence number.
@@ -57,6 +59,9 @@ pub struct StateSnapshot {
     pub app_digest: Digest,
     /// Last executed request id per client, sorted by client.
     pub clients: Vec<(ClientId, RequestId)>,
+    /// The validator set in force after `seq` (a new epoch's set when a
+    /// change takes effect at this checkpoint).
+    pub validators: ValidatorSet,
 }
 
 /// An entry the host must make durable before sending the messages of the
@@ -90,6 +95,14 @@ pub enum Persist {
     Stable(CheckpointProof),
     /// State transfer installed `snapshot`.
     Installed(StateSnapshot),
+    /// The application committed a validator-set change that takes effect
+    /// after the checkpoint at `effective`.
+    ValidatorSet {
+        /// The checkpoint boundary after which `set` is in force.
+        effective: SeqNo,
+        /// The next epoch's set.
+        set: ValidatorSet,
+    },
 }
 
 /// The host should fetch the state at `proof.seq` (from any peer), check

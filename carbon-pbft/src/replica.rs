@@ -1,6 +1,7 @@
 //! The replica: state, construction, recovery, input dispatch and timers.
 //! The protocol phases live in `normal.rs`, `checkpoint.rs`,
-//! `view_change.rs` and `state_transfer.rs`, each an `impl Replica` block.
+//! `view_change.rs`, `state_transfer.rs` and `epoch.rs` (validator-set
+//! changes), each an `impl Replica` block.
 
 use crate::certificate::{CheckpointProof, CommitCertificate, PreparedProof};
 use crate::config::{Config, ValidatorSet};
@@ -55,6 +56,17 @@ pub struct Replica {
     pub(crate) id: ReplicaId,
     pub(crate) key: SigningKey,
     pub(crate) validators: ValidatorSet,
+    /// Whether this replica votes in the current epoch (false once a
+    /// validator-set change removed it).
+    pub(crate) member: bool,
+    /// A committed change: the boundary it takes effect after, and the set.
+    pub(crate) pending_set: Option<(SeqNo, ValidatorSet)>,
+    /// Earlier epochs still needed (their last checkpoint may not be stable
+    /// yet): keyed by the epoch's last sequence number, with this replica's
+    /// id in it.
+    pub(crate) past_epochs: BTreeMap<SeqNo, (ValidatorSet, Option<ReplicaId>)>,
+    /// The current epoch orders only sequence numbers above this one.
+    pub(crate) epoch_floor: SeqNo,
     pub(crate) now: Time,
     // View state.
     pub(crate) view: View,
@@ -113,6 +125,10 @@ impl Replica {
             id,
             key,
             validators,
+            member: true,
+            pending_set: None,
+            past_epochs: BTreeMap::new(),
+            epoch_floor: SeqNo(0),
             now,
             view: View(0),
             view_active: true,
@@ -229,7 +245,10 @@ impl Replica {
                 let msg = Message::Checkpoint(vote.clone());
                 self.own_checkpoints
                     .insert(vote.body.seq, (vote.body.digest, msg));
-                let _ = snapshot;
+                self.enter_epoch_of(&snapshot);
+            }
+            Persist::ValidatorSet { effective, set } => {
+                self.pending_set = Some((effective, set));
             }
             Persist::Stable(proof) => {
                 if proof.seq > self.low {
@@ -240,6 +259,7 @@ impl Replica {
             }
             Persist::Installed(snap) => {
                 self.executed = snap.seq;
+                self.enter_epoch_of(&snap);
                 self.clients = snap.clients.into_iter().collect();
             }
         }
@@ -280,9 +300,21 @@ impl Replica {
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
-    /// The validator set in force.
+    /// The validator set of the current epoch. It changes when a committed
+    /// change takes effect (see [`handle_validator_set`](Self::handle_validator_set));
+    /// a host compares its [`epoch`](ValidatorSet::epoch) after each input
+    /// to re-map peer ids, which are positions in the set.
     pub fn validators(&self) -> &ValidatorSet {
         &self.validators
+    }
+    /// Whether this replica votes in the current epoch.
+    pub fn is_member(&self) -> bool {
+        self.member
+    }
+    /// A committed validator-set change not yet in force: the sequence
+    /// number after which it takes effect, and the set.
+    pub fn pending_validators(&self) -> Option<(SeqNo, &ValidatorSet)> {
+        self.pending_set.as_ref().map(|(s, v)| (*s, v))
     }
     /// Number of client requests queued and not yet executed.
     pub fn pending_requests(&self) -> usize {
@@ -347,6 +379,13 @@ impl Replica {
     }
 
     fn dispatch(&mut self, from: ReplicaId, msg: Message) -> Result<()> {
+        // A checkpoint of an earlier epoch may come from a replica that the
+        // change removed; it is checked against that epoch's set.
+        if let Message::Checkpoint(c) = &msg
+            && c.body.seq <= self.epoch_floor
+        {
+            return self.on_checkpoint(from, c.clone());
+        }
         if !self.validators.contains(from) {
             return Err(PeerMisbehaved::NotAMember(from).into());
         }
@@ -403,20 +442,23 @@ impl Replica {
     /// Sign, record as persisted, and return a vote; refuses (None) to sign a
     /// second digest for the same (view, seq, phase).
     pub(crate) fn sign_vote(&mut self, vote: OrderVote) -> Option<Signed<OrderVote>> {
+        if !self.member {
+            return None;
+        }
         let key = (vote.view, vote.seq, vote.phase);
         match self.signed_votes.get(&key) {
             Some(d) if *d != vote.digest => return None,
-            Some(_) => return Some(Signed::sign(&self.key, self.id, vote)),
+            Some(_) => return Some(Signed::sign(&self.validators, &self.key, self.id, vote)),
             None => {}
         }
         self.signed_votes.insert(key, vote.digest);
-        let s = Signed::sign(&self.key, self.id, vote);
+        let s = Signed::sign(&self.validators, &self.key, self.id, vote);
         self.out.persist.push(Persist::Vote(s.clone()));
         Some(s)
     }
 
     pub(crate) fn sign<T: Signable>(&self, body: T) -> Signed<T> {
-        Signed::sign(&self.key, self.id, body)
+        Signed::sign(&self.validators, &self.key, self.id, body)
     }
 
     pub(crate) fn broadcast(&mut self, message: Message) {
@@ -433,9 +475,13 @@ impl Replica {
         });
     }
 
-    /// h < seq <= H.
+    /// h < seq <= H, above the current epoch's floor, and not beyond a
+    /// pending validator-set change (the next epoch orders those).
     pub(crate) fn in_window(&self, seq: SeqNo) -> bool {
-        seq > self.low && seq.0 <= self.low.0.saturating_add(self.cfg.watermark_window)
+        seq > self.low
+            && seq > self.epoch_floor
+            && seq.0 <= self.low.0.saturating_add(self.cfg.watermark_window)
+            && self.pending_set.as_ref().is_none_or(|(b, _)| seq <= *b)
     }
 
     /// Reject a signed message whose signer is not the link-level sender,
@@ -462,7 +508,8 @@ impl Replica {
         Ok(())
     }
 
-    /// The replica's snapshot of its own bookkeeping at `seq`.
+    /// The replica's snapshot of its own bookkeeping at `seq`, with the set
+    /// in force after it.
     pub(crate) fn snapshot(
         &self,
         seq: SeqNo,
@@ -473,6 +520,7 @@ impl Replica {
             seq,
             app_digest,
             clients,
+            validators: self.set_after(seq).clone(),
         }
     }
 }

@@ -37,14 +37,13 @@ impl Replica {
         if self.fetching.is_none() {
             return Err(Misuse::NoTransferPending.into());
         }
-        if snapshot.seq != self.stable.seq
-            || checkpoint_digest(&snapshot, &self.validators) != self.stable.digest
-        {
+        if snapshot.seq != self.stable.seq || checkpoint_digest(&snapshot) != self.stable.digest {
             return Err(Misuse::StateMismatch.into());
         }
         self.fetching = None;
         self.executed = snapshot.seq;
         self.clients = snapshot.clients.iter().copied().collect();
+        self.enter_epoch_of(&snapshot);
         self.out.persist.push(Persist::Installed(snapshot));
         let clients = &self.clients;
         self.queue
@@ -52,7 +51,11 @@ impl Replica {
         self.queued
             .retain(|(c, i)| clients.get(c).is_none_or(|last| i > last));
         self.to_execute = self.to_execute.split_off(&self.executed);
+        self.awaiting_digest = self
+            .awaiting_digest
+            .split_off(&self.executed.next().unwrap_or(self.executed));
         self.execute_ready();
+        self.try_propose(false);
         Ok(())
     }
 }

@@ -116,7 +116,7 @@ impl Replica {
     /// certificate (valid, above the checkpoint, within one window, from an
     /// earlier view, one per sequence number).
     pub(crate) fn verify_view_change(&self, vc: &ViewChange) -> Result<()> {
-        vc.checkpoint.verify(&self.validators)?;
+        vc.checkpoint.verify(self.epoch_of(vc.checkpoint.seq).0)?;
         if !vc
             .checkpoint
             .seq
@@ -225,7 +225,8 @@ impl Replica {
             .get(&self.view)
             .map(|m| m.values().take(quorum).cloned().collect())
             .unwrap_or_default();
-        let (checkpoint, props) = compute_new_view(&vcs);
+        let (checkpoint, mut props) = compute_new_view(&vcs);
+        props.retain(|(s, _, _)| *s > self.epoch_floor);
         let mut headers = Vec::with_capacity(props.len());
         let mut proposals = Vec::with_capacity(props.len());
         for (seq, digest, batch) in props {
@@ -283,7 +284,9 @@ impl Replica {
             vc.verify(&self.validators)?;
             self.verify_view_change(&vc.body)?;
         }
-        let (checkpoint, props) = compute_new_view(&nv.body.view_changes);
+        let (checkpoint, mut props) = compute_new_view(&nv.body.view_changes);
+        // An epoch orders only above its floor: both sides drop the rest.
+        props.retain(|(s, _, _)| *s > self.epoch_floor);
         if props.len() != nv.body.proposals.len() {
             return Err(PeerMisbehaved::NewViewMismatch.into());
         }

@@ -6,7 +6,7 @@ mod common;
 use carbon_pbft::error::{Ignored, PeerMisbehaved};
 use carbon_pbft::messages::{OrderVote, Phase, PrePrepare, Signed};
 use carbon_pbft::{Batch, Error, Message, Observer, Replica, ReplicaId, SeqNo, Time, View};
-use common::{Cluster, key, request};
+use common::{Cluster, key, request, set4};
 
 #[test]
 fn commits_a_request_at_every_replica_with_a_valid_certificate() {
@@ -87,7 +87,7 @@ fn repeated_request_in_a_batch_is_delivered_as_not_fresh() {
         digest: batch.digest(),
     };
     let pp = PrePrepare {
-        header: Signed::sign(&key(0), ReplicaId(0), h),
+        header: Signed::sign(&set4(), &key(0), ReplicaId(0), h),
         batch,
     };
     for i in 1..4 {
@@ -108,7 +108,7 @@ fn pre_prepare(signer: u32, view: u64, seq: u64, batch: Batch) -> Message {
         digest: batch.digest(),
     };
     Message::PrePrepare(PrePrepare {
-        header: Signed::sign(&key(signer), ReplicaId(signer), h),
+        header: Signed::sign(&set4(), &key(signer), ReplicaId(signer), h),
         batch,
     })
 }
@@ -151,7 +151,7 @@ fn rejects_bad_signature_and_non_members() {
         digest: batch.digest(),
     };
     let forged = Message::PrePrepare(PrePrepare {
-        header: Signed::sign(&key(3), ReplicaId(0), h),
+        header: Signed::sign(&set4(), &key(3), ReplicaId(0), h),
         batch,
     });
     let e = c.replicas[1]

@@ -7,7 +7,7 @@ use carbon_pbft::messages::{NewView, OrderVote, Phase, Signed, ViewChange};
 use carbon_pbft::{
     Batch, CheckpointProof, Error, Message, Persist, Replica, ReplicaId, SeqNo, Time, View,
 };
-use common::{Cluster, config, key, request};
+use common::{Cluster, config, key, request, set4};
 
 #[test]
 fn silent_primary_is_replaced_and_the_new_primary_commits() {
@@ -77,7 +77,7 @@ fn view_change_from(signer: u32, view: u64) -> Message {
         checkpoint: CheckpointProof::genesis(),
         prepared: vec![],
     };
-    Message::ViewChange(Signed::sign(&key(signer), ReplicaId(signer), vc))
+    Message::ViewChange(Signed::sign(&set4(), &key(signer), ReplicaId(signer), vc))
 }
 
 #[test]
@@ -159,8 +159,8 @@ fn new_view_with_altered_proposals_is_rejected() {
         seq: SeqNo(1),
         digest: Batch::null().digest(),
     };
-    body.proposals = vec![Signed::sign(&key(1), ReplicaId(1), null)];
-    let forged = Signed::sign(&key(1), ReplicaId(1), body);
+    body.proposals = vec![Signed::sign(&set4(), &key(1), ReplicaId(1), null)];
+    let forged = Signed::sign(&set4(), &key(1), ReplicaId(1), body);
     let mut r = fresh_replica(3);
     let e = r
         .handle_message(Time(0), ReplicaId(1), Message::NewView(forged))
@@ -174,7 +174,7 @@ fn new_view_without_a_quorum_of_view_changes_is_rejected() {
     let (_, nv) = new_view_after_primary_failure();
     let mut body = nv.body.clone();
     body.view_changes.pop();
-    let forged = Signed::sign(&key(1), ReplicaId(1), body);
+    let forged = Signed::sign(&set4(), &key(1), ReplicaId(1), body);
     let mut r = fresh_replica(3);
     let e = r
         .handle_message(Time(0), ReplicaId(1), Message::NewView(forged))
@@ -188,7 +188,7 @@ fn new_view_without_a_quorum_of_view_changes_is_rejected() {
 #[test]
 fn new_view_from_a_non_primary_is_rejected() {
     let (_, nv) = new_view_after_primary_failure();
-    let forged = Signed::sign(&key(2), ReplicaId(2), nv.body.clone());
+    let forged = Signed::sign(&set4(), &key(2), ReplicaId(2), nv.body.clone());
     let mut r = fresh_replica(3);
     let e = r
         .handle_message(Time(0), ReplicaId(2), Message::NewView(forged))
@@ -271,6 +271,7 @@ fn state_installed_without_a_pending_transfer_is_misuse() {
         seq: SeqNo(4),
         app_digest: Default::default(),
         clients: vec![],
+        validators: set4(),
     };
     assert_eq!(
         r.handle_state_installed(Time(0), snap),

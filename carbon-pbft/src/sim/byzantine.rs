@@ -2,6 +2,7 @@
 //! knows what to lie about) and the simulator rewrites its outputs.
 
 use super::network::{Network, Node, Payload};
+use crate::config::ValidatorSet;
 use crate::ids::{ClientId, Digest, ReplicaId, RequestId};
 use crate::messages::{
     Batch, CheckpointVote, Message, OrderVote, Phase, PrePrepare, Request, Signed,
@@ -45,7 +46,7 @@ pub(crate) fn recipients(o: &Outgoing, me: ReplicaId, n: usize, observers: u32) 
 pub(crate) fn misbehave(
     behaviour: Behaviour,
     me: ReplicaId,
-    key: &SigningKey,
+    (set, key): (&ValidatorSet, &SigningKey),
     outputs: Vec<Outgoing>,
     history: &mut Vec<Message>,
     net: &mut Network,
@@ -60,7 +61,7 @@ pub(crate) fn misbehave(
                 for (i, node) in to.into_iter().enumerate() {
                     let m = match (&o.message, i % 2) {
                         (Message::PrePrepare(pp), 1) => {
-                            Message::PrePrepare(other_batch(pp, me, key))
+                            Message::PrePrepare(other_batch(pp, me, set, key))
                         }
                         _ => o.message.clone(),
                     };
@@ -70,7 +71,7 @@ pub(crate) fn misbehave(
             Behaviour::ConflictingVotes => {
                 for node in to {
                     let m = if net.rng.gen_bool(0.5) {
-                        conflicting(&o.message, me, key, net)
+                        conflicting(&o.message, me, (set, key), net)
                     } else {
                         None
                     };
@@ -123,7 +124,7 @@ pub(crate) fn misbehave(
 }
 
 /// The same pre-prepare header for a different batch, validly signed.
-fn other_batch(pp: &PrePrepare, me: ReplicaId, key: &SigningKey) -> PrePrepare {
+fn other_batch(pp: &PrePrepare, me: ReplicaId, set: &ValidatorSet, key: &SigningKey) -> PrePrepare {
     let mut reqs: Vec<Request> = pp.batch.requests.iter().cloned().collect();
     if reqs.len() > 1 {
         reqs.reverse();
@@ -136,6 +137,7 @@ fn other_batch(pp: &PrePrepare, me: ReplicaId, key: &SigningKey) -> PrePrepare {
     }
     let batch = Batch::new(reqs);
     let header = Signed::sign(
+        set,
         key,
         me,
         OrderVote {
@@ -147,26 +149,34 @@ fn other_batch(pp: &PrePrepare, me: ReplicaId, key: &SigningKey) -> PrePrepare {
 }
 
 /// A validly signed vote for a random digest in place of an honest vote.
-fn conflicting(m: &Message, me: ReplicaId, key: &SigningKey, net: &mut Network) -> Option<Message> {
+fn conflicting(
+    m: &Message,
+    me: ReplicaId,
+    (set, key): (&ValidatorSet, &SigningKey),
+    net: &mut Network,
+) -> Option<Message> {
     let digest = Digest(net.rng.r#gen());
     match m {
         Message::Prepare(v) => Some(Message::Prepare(Signed::sign(
+            set,
             key,
             me,
             OrderVote { digest, ..v.body },
         ))),
         Message::Commit(v) => Some(Message::Commit(Signed::sign(
+            set,
             key,
             me,
             OrderVote { digest, ..v.body },
         ))),
         Message::Checkpoint(c) => Some(Message::Checkpoint(Signed::sign(
+            set,
             key,
             me,
             CheckpointVote { digest, ..c.body },
         ))),
         Message::PrePrepare(pp) if pp.header.body.phase == Phase::PrePrepare => {
-            Some(Message::PrePrepare(other_batch(pp, me, key)))
+            Some(Message::PrePrepare(other_batch(pp, me, set, key)))
         }
         _ => None,
     }

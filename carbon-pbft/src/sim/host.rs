@@ -360,7 +360,7 @@ fn drain(
             Some(b) => misbehave(
                 b,
                 h.id,
-                &h.key,
+                (&h.validators, &h.key),
                 ready.messages,
                 &mut h.history,
                 net,

@@ -16,6 +16,16 @@ pub fn key(i: u32) -> SigningKey {
     SigningKey::from_bytes(&b)
 }
 
+/// The genesis set of a cluster of `n` (keys `key(0..n)`).
+pub fn genesis_set(n: u32) -> ValidatorSet {
+    ValidatorSet::new((0..n).map(|i| key(i).verifying_key()).collect()).unwrap()
+}
+
+/// The genesis set of the usual 4-replica cluster.
+pub fn set4() -> ValidatorSet {
+    genesis_set(4)
+}
+
 pub fn config() -> Config {
     Config {
         checkpoint_interval: 4,
@@ -58,6 +68,18 @@ pub struct Cluster {
     pub fetch: Vec<Option<carbon_pbft::FetchState>>,
     /// Drop a message in flight when this returns true.
     pub filter: Option<Filter>,
+    /// What each replica's `handle_validator_set` returned, in order.
+    pub set_changes: Vec<Vec<carbon_pbft::Result<SeqNo>>>,
+}
+
+/// The keys of a `members:0,1,4` request, if it is one.
+pub fn members_request(payload: &[u8]) -> Option<Vec<ed25519_dalek::VerifyingKey>> {
+    let text = std::str::from_utf8(payload)
+        .ok()?
+        .strip_prefix("members:")?;
+    text.split(',')
+        .map(|i| i.parse::<u32>().ok().map(|i| key(i).verifying_key()))
+        .collect()
 }
 
 impl Cluster {
@@ -66,7 +88,7 @@ impl Cluster {
     }
 
     pub fn with_config(n: u32, cfg: Config) -> Cluster {
-        let vset = ValidatorSet::new((0..n).map(|i| key(i).verifying_key()).collect()).unwrap();
+        let vset = genesis_set(n);
         let replicas = (0..n)
             .map(|i| {
                 Replica::new(cfg.clone(), vset.clone(), ReplicaId(i), key(i), Time(0)).unwrap()
@@ -87,11 +109,48 @@ impl Cluster {
             auto_digest: true,
             fetch: vec![None; n as usize],
             filter: None,
+            set_changes: vec![Vec::new(); n as usize],
         }
     }
 
     pub fn n(&self) -> usize {
         self.replicas.len()
+    }
+
+    /// Add a replica started by its host with `set` (a later epoch's set it
+    /// belongs to) at index `id`.
+    pub fn add_replica(&mut self, set: ValidatorSet, id: u32) {
+        let r = Replica::new(self.cfg.clone(), set, ReplicaId(id), key(id), self.now).unwrap();
+        self.replicas.push(r);
+        self.committed.push(Vec::new());
+        self.persisted.push(Vec::new());
+        self.chain.push(Digest::default());
+        self.fetch.push(None);
+        self.set_changes.push(Vec::new());
+    }
+
+    /// Fulfil replica `i`'s pending state transfer from replica `from`'s
+    /// persisted checkpoint snapshot, as a host would.
+    pub fn install_state(&mut self, i: usize, from: usize) -> bool {
+        let Some(f) = self.fetch[i].take() else {
+            return false;
+        };
+        let snap = self.persisted[from].iter().rev().find_map(|p| match p {
+            Persist::Checkpoint { snapshot, .. } if snapshot.seq == f.proof.seq => {
+                Some(snapshot.clone())
+            }
+            _ => None,
+        });
+        let Some(snap) = snap else {
+            self.fetch[i] = Some(f);
+            return false;
+        };
+        self.chain[i] = snap.app_digest;
+        self.replicas[i]
+            .handle_state_installed(self.now, snap)
+            .unwrap();
+        self.run();
+        true
     }
 
     /// Give a request to every replica not isolated.
@@ -134,6 +193,16 @@ impl Cluster {
                         Digest::hash(b"test-app", &[&self.chain[i].0, &c.batch.digest().0]);
                     let needs = c.needs_state_digest;
                     let seq = c.seq;
+                    // The test application: a request `members:0,1,4` commits
+                    // a new validator set of those keys.
+                    for (r, fresh) in c.batch.requests.iter().zip(&c.fresh) {
+                        if let Some(keys) = members_request(&r.payload)
+                            && *fresh
+                        {
+                            let got = self.replicas[i].handle_validator_set(self.now, seq, keys);
+                            self.set_changes[i].push(got);
+                        }
+                    }
                     self.committed[i].push(c);
                     if needs && self.auto_digest {
                         self.replicas[i]

@@ -1,0 +1,167 @@
+//! Validator-set changes: epochs that begin at a checkpoint boundary.
+//!
+//! The application decides membership (in Carbon, the regulator admits and
+//! removes consensus nodes by transaction). When it commits a new set in the
+//! batch at sequence number `at`, the host reports it with
+//! [`Replica::handle_validator_set`] while it applies that batch. The change
+//! takes effect after the first checkpoint boundary `B >= at`, identically
+//! at every replica because `at` and the set come from the agreed log:
+//!
+//! 1. Until then the replica orders nothing above `B` (the window stops at
+//!    `B`), and delivery pauses at every boundary until the host has given
+//!    the state digest, so no batch above `B` can be delivered before the
+//!    switch.
+//! 2. The checkpoint at `B` is the old epoch's last: signed by the old set,
+//!    its digest covers the new set (carried in the [`StateSnapshot`]), so a
+//!    replica that fetches the state at `B` learns the new set from a proved
+//!    snapshot.
+//! 3. With the state digest at `B` the replica enters the new epoch: the set,
+//!    its own id (a position in the set) and whether it still votes change;
+//!    whatever the old epoch did above `B` (votes cast before the change was
+//!    known, commits not yet delivered) is discarded, and the new epoch
+//!    orders `B + 1` onwards in the view the replica was in.
+//! 4. Every signature binds the digest of its epoch's set (epoch number and
+//!    keys), so no vote of one epoch counts in another: votes cast above
+//!    `B` in the old epoch can never form a certificate in the new one.
+//! 5. Checkpoint votes and proofs at or below `B` keep being checked against
+//!    the old set until a later checkpoint is stable, so replicas still in
+//!    the old epoch can finish it and lagging ones can catch up.
+//!
+//! A replica the change removes stops voting (its host may then run an
+//! [`crate::Observer`]); a replica the change adds is started by its host
+//! with [`Replica::new`] and the new epoch's set
+//! ([`ValidatorSet::with_epoch`]) and catches up by state transfer.
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::config::ValidatorSet;
+use crate::error::{Misuse, Result};
+use crate::ids::{ReplicaId, SeqNo, Time};
+use crate::output::{Persist, StateSnapshot};
+use crate::replica::Replica;
+
+impl Replica {
+    /// The application committed a new validator set (`keys`, in replica-id
+    /// order) in the batch at `at`, which this replica delivered. Call it
+    /// while applying that batch, before the state digest of its checkpoint.
+    /// Returns the sequence number after which the set takes effect (the
+    /// first checkpoint boundary at or after `at`); the host tells its
+    /// observers the same ([`crate::Observer::schedule_validator_set`]).
+    ///
+    /// Refused, changing nothing, when another change is still pending, when
+    /// `at` was not delivered yet or belongs to an earlier epoch, when the
+    /// boundary's state digest was already given, or when the set is empty,
+    /// repeats a key, or equals the current one.
+    pub fn handle_validator_set(
+        &mut self,
+        now: Time,
+        at: SeqNo,
+        keys: Vec<VerifyingKey>,
+    ) -> Result<SeqNo> {
+        self.now = self.now.max(now);
+        let refuse = |why| Err(Misuse::BadValidatorSet(why).into());
+        if self.pending_set.is_some() {
+            return refuse("another change is pending");
+        }
+        if at > self.executed {
+            return refuse("the batch that committed it was not delivered");
+        }
+        if at <= self.epoch_floor {
+            return refuse("the batch belongs to an earlier epoch");
+        }
+        let k = self.cfg.checkpoint_interval;
+        let Some(effective) = at.0.div_ceil(k).checked_mul(k).map(SeqNo) else {
+            return refuse("sequence number overflow");
+        };
+        let digest_given = self.executed > effective
+            || (self.executed == effective && !self.awaiting_digest.contains_key(&effective));
+        if digest_given {
+            return refuse("reported after the state digest of its checkpoint");
+        }
+        let set = self.validators.successor(keys)?;
+        if set.keys() == self.validators.keys() {
+            return refuse("the set is unchanged");
+        }
+        self.out.persist.push(Persist::ValidatorSet {
+            effective,
+            set: set.clone(),
+        });
+        self.pending_set = Some((effective, set));
+        Ok(effective)
+    }
+
+    /// The set that signs and checks messages about `seq`, and this
+    /// replica's id in it (`None` if it is not a member).
+    pub(crate) fn epoch_of(&self, seq: SeqNo) -> (&ValidatorSet, Option<ReplicaId>) {
+        match self.past_epochs.range(seq..).next() {
+            Some((_, (set, id))) => (set, *id),
+            None => (&self.validators, self.member.then_some(self.id)),
+        }
+    }
+
+    /// The set in force after `seq`: what the checkpoint at `seq` covers.
+    pub(crate) fn set_after(&self, seq: SeqNo) -> &ValidatorSet {
+        if let Some((b, set)) = &self.pending_set
+            && *b == seq
+        {
+            return set;
+        }
+        let next = SeqNo(seq.0.saturating_add(1));
+        match self.past_epochs.range(next..).next() {
+            Some((_, (set, _))) => set,
+            None => &self.validators,
+        }
+    }
+
+    /// After the checkpoint at `end` (its digest given, or its state
+    /// installed): if the snapshot names a later epoch, enter it.
+    pub(crate) fn enter_epoch_of(&mut self, snapshot: &StateSnapshot) {
+        if snapshot.validators.epoch() > self.validators.epoch() {
+            self.start_epoch(snapshot.seq, snapshot.validators.clone());
+        }
+    }
+
+    /// Leave the current epoch after `end` and start the one of `set`.
+    fn start_epoch(&mut self, end: SeqNo, set: ValidatorSet) {
+        let me = self.key.verifying_key();
+        let old = std::mem::replace(&mut self.validators, set);
+        self.past_epochs
+            .insert(end, (old, self.member.then_some(self.id)));
+        match self.validators.id_of(&me) {
+            Some(id) => {
+                self.id = id;
+                self.member = true;
+            }
+            None => self.member = false,
+        }
+        self.pending_set = None;
+        self.epoch_floor = end;
+        // What the old epoch did above `end` never counts in the new one.
+        let above = end.next().unwrap_or(end);
+        drop(self.log.split_off(&above));
+        drop(self.to_execute.split_off(&above));
+        drop(self.checkpoint_votes.split_off(&above));
+        self.signed_votes.retain(|(_, s, _), _| *s <= end);
+        self.prepared.clear();
+        self.in_flight.clear();
+        self.next_seq = end;
+        // The new epoch starts in the replica's view, active.
+        self.view_changes.clear();
+        self.own_view_change = None;
+        self.last_new_view = None;
+        self.view_active = true;
+        self.view_change_deadline = None;
+        self.batch_deadline = None;
+        self.timeout = self.cfg.request_timeout;
+        self.request_deadline = if self.queue.is_empty() {
+            None
+        } else {
+            Some(self.now.saturating_add(self.timeout))
+        };
+    }
+
+    /// Drop earlier epochs whose last checkpoint is below the stable one.
+    pub(crate) fn forget_past_epochs(&mut self) {
+        self.past_epochs = self.past_epochs.split_off(&self.low);
+    }
+}
