@@ -49,7 +49,7 @@ impl Replica {
                 self.check_stable(seq);
             }
         }
-        self.enter_epoch_of(&snapshot);
+        self.maybe_switch_epoch();
         self.execute_ready();
         self.try_propose(false);
         Ok(())
@@ -144,6 +144,7 @@ impl Replica {
         self.stable = proof.clone();
         self.out.persist.push(Persist::Stable(proof.clone()));
         self.garbage_collect();
+        self.maybe_switch_epoch();
         let behind = self.executed < proof.seq || mine.is_some_and(|d| d != proof.digest);
         if behind {
             self.request_state(proof);
@@ -172,5 +173,25 @@ impl Replica {
             let m = m.clone();
             self.broadcast(m);
         }
+        // Just after an epoch change the stable checkpoint is the old
+        // epoch's last: relay its proof so that replicas still finishing the
+        // old epoch can make it stable too and follow.
+        if self.stable.seq == self.epoch_floor && self.past_epochs.contains_key(&self.stable.seq) {
+            self.broadcast(Message::StableCheckpoint(self.stable.clone()));
+        }
+    }
+
+    /// A relayed stable-checkpoint proof: checked against the set of its
+    /// epoch, then adopted as if its votes had arrived one by one.
+    pub(crate) fn on_stable_proof(&mut self, proof: CheckpointProof) -> Result<()> {
+        if proof.seq <= self.low {
+            return Err(Ignored::Duplicate.into());
+        }
+        if !proof.seq.0.is_multiple_of(self.cfg.checkpoint_interval) {
+            return Err(PeerMisbehaved::Unexpected("checkpoint off a boundary").into());
+        }
+        proof.verify(self.epoch_of(proof.seq).0)?;
+        self.advance_stable(proof);
+        Ok(())
     }
 }

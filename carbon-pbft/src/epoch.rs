@@ -15,7 +15,8 @@
 //!    its digest covers the new set (carried in the [`StateSnapshot`]), so a
 //!    replica that fetches the state at `B` learns the new set from a proved
 //!    snapshot.
-//! 3. With the state digest at `B` the replica enters the new epoch: the set,
+//! 3. Once the checkpoint at `B` is stable (a quorum of the old set executed
+//!    up to it) and the replica executed up to it, it enters the new epoch: the set,
 //!    its own id (a position in the set) and whether it still votes change;
 //!    whatever the old epoch did above `B` (votes cast before the change was
 //!    known, commits not yet delivered) is discarded, and the new epoch
@@ -90,6 +91,25 @@ impl Replica {
         Ok(effective)
     }
 
+    /// For a replica that joins in a later epoch: the epoch before its own
+    /// ended after the checkpoint at `end`, with set `previous`. With it the
+    /// replica can check that epoch's checkpoint proofs (carried in
+    /// VIEW-CHANGEs and in the CHECKPOINTs it fetches state by). Its host
+    /// knows both from the application's record of the change, and calls
+    /// this again after [`Replica::recover`].
+    pub fn with_previous_epoch(mut self, end: SeqNo, previous: ValidatorSet) -> Result<Replica> {
+        if previous.epoch().checked_add(1) != Some(self.validators.epoch()) {
+            return Err(Misuse::BadValidatorSet("not the epoch before the replica's").into());
+        }
+        if !end.0.is_multiple_of(self.cfg.checkpoint_interval) || end < self.epoch_floor {
+            return Err(Misuse::BadValidatorSet("an epoch ends at a checkpoint boundary").into());
+        }
+        let id = previous.id_of(&self.key.verifying_key());
+        self.past_epochs.insert(end, (previous, id));
+        self.epoch_floor = end;
+        Ok(self)
+    }
+
     /// The set that signs and checks messages about `seq`, and this
     /// replica's id in it (`None` if it is not a member).
     pub(crate) fn epoch_of(&self, seq: SeqNo) -> (&ValidatorSet, Option<ReplicaId>) {
@@ -113,11 +133,24 @@ impl Replica {
         }
     }
 
-    /// After the checkpoint at `end` (its digest given, or its state
-    /// installed): if the snapshot names a later epoch, enter it.
+    /// After installing the state at a stable checkpoint: if its snapshot
+    /// names a later epoch, enter it.
     pub(crate) fn enter_epoch_of(&mut self, snapshot: &StateSnapshot) {
         if snapshot.validators.epoch() > self.validators.epoch() {
             self.start_epoch(snapshot.seq, snapshot.validators.clone());
+        }
+    }
+
+    /// Enter the pending epoch once its boundary checkpoint is stable and
+    /// this replica has executed up to it. Waiting for stability, not just
+    /// execution, keeps every replica in the old epoch until a quorum of it
+    /// has finished: a laggard can then always catch up, by the old epoch's
+    /// view change or by fetching the state the stable proof names.
+    pub(crate) fn maybe_switch_epoch(&mut self) {
+        let due =
+            matches!(&self.pending_set, Some((b, _)) if self.low >= *b && self.executed >= *b);
+        if due && let Some((b, set)) = self.pending_set.take() {
+            self.start_epoch(b, set);
         }
     }
 

@@ -232,6 +232,10 @@ pub enum Message {
     NewView(Signed<NewView>),
     /// A committed batch with its certificate, for observers.
     Committed(CommittedBatch),
+    /// A stable checkpoint's proof, relayed after an epoch change to the
+    /// replicas still finishing the old epoch (appended: BCS numbers
+    /// variants by position).
+    StableCheckpoint(CheckpointProof),
 }
 
 impl Message {
@@ -264,6 +268,7 @@ impl Message {
             Message::ViewChange(_) => "view-change",
             Message::NewView(_) => "new-view",
             Message::Committed(_) => "committed",
+            Message::StableCheckpoint(_) => "stable-checkpoint",
         }
     }
 }

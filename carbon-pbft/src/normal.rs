@@ -313,6 +313,14 @@ impl Replica {
             if self.awaiting_digest.contains_key(&self.executed) {
                 break;
             }
+            // At a pending change's boundary until the new epoch begins.
+            if self
+                .pending_set
+                .as_ref()
+                .is_some_and(|(b, _)| self.executed >= *b)
+            {
+                break;
+            }
             let Some((batch, certificate)) = self.to_execute.remove(&next) else {
                 break;
             };

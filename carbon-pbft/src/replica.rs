@@ -179,6 +179,18 @@ impl Replica {
             r.replay(e)?;
         }
         r.next_seq = r.next_seq.max(r.low);
+        // Crashed between delivering a checkpoint batch and signing its
+        // checkpoint: ask the host for the digest again (see
+        // `awaiting_state_digest`); delivery waits for it as before.
+        let k = r.cfg.checkpoint_interval;
+        if r.executed > r.low
+            && r.executed.0.is_multiple_of(k)
+            && !r.own_checkpoints.contains_key(&r.executed)
+        {
+            let mut table: Vec<_> = r.clients.iter().map(|(c, i)| (*c, *i)).collect();
+            table.sort();
+            r.awaiting_digest.insert(r.executed, table);
+        }
         if !r.view_active {
             r.view_change_progress();
         }
@@ -245,7 +257,7 @@ impl Replica {
                 let msg = Message::Checkpoint(vote.clone());
                 self.own_checkpoints
                     .insert(vote.body.seq, (vote.body.digest, msg));
-                self.enter_epoch_of(&snapshot);
+                let _ = snapshot;
             }
             Persist::ValidatorSet { effective, set } => {
                 self.pending_set = Some((effective, set));
@@ -255,6 +267,7 @@ impl Replica {
                     self.low = proof.seq;
                     self.stable = proof;
                     self.garbage_collect();
+                    self.maybe_switch_epoch();
                 }
             }
             Persist::Installed(snap) => {
@@ -315,6 +328,13 @@ impl Replica {
     /// number after which it takes effect, and the set.
     pub fn pending_validators(&self) -> Option<(SeqNo, &ValidatorSet)> {
         self.pending_set.as_ref().map(|(s, v)| (*s, v))
+    }
+    /// A delivered checkpoint batch whose state digest the replica still
+    /// needs: after [`recover`](Self::recover), when the crash came between
+    /// applying the batch and [`handle_state_digest`](Self::handle_state_digest),
+    /// the host gives the digest of its (recovered) application state.
+    pub fn awaiting_state_digest(&self) -> Option<SeqNo> {
+        self.awaiting_digest.keys().next().copied()
     }
     /// Number of client requests queued and not yet executed.
     pub fn pending_requests(&self) -> usize {
@@ -379,13 +399,17 @@ impl Replica {
     }
 
     fn dispatch(&mut self, from: ReplicaId, msg: Message) -> Result<()> {
-        // A checkpoint of an earlier epoch may come from a replica that the
-        // change removed; it is checked against that epoch's set.
-        if let Message::Checkpoint(c) = &msg
-            && c.body.seq <= self.epoch_floor
-        {
-            return self.on_checkpoint(from, c.clone());
+        // An earlier epoch's checkpoint vote may come from a replica the
+        // change removed (it is checked against that epoch's set), and a
+        // stable-checkpoint proof is authenticated by its signatures alone.
+        match msg {
+            Message::Checkpoint(c) if c.body.seq <= self.epoch_floor => self.on_checkpoint(from, c),
+            Message::StableCheckpoint(p) => self.on_stable_proof(p),
+            msg => self.dispatch_member(from, msg),
         }
+    }
+
+    fn dispatch_member(&mut self, from: ReplicaId, msg: Message) -> Result<()> {
         if !self.validators.contains(from) {
             return Err(PeerMisbehaved::NotAMember(from).into());
         }
@@ -397,6 +421,7 @@ impl Replica {
             Message::Checkpoint(c) => self.on_checkpoint(from, c),
             Message::ViewChange(vc) => self.on_view_change(from, vc),
             Message::NewView(nv) => self.on_new_view(from, nv),
+            Message::StableCheckpoint(p) => self.on_stable_proof(p),
             Message::Committed(_) => {
                 Err(PeerMisbehaved::Unexpected("committed batch sent to a replica").into())
             }

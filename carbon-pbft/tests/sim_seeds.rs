@@ -126,6 +126,26 @@ fn regression_all_faults_seed_1_relayed_new_view() {
 }
 
 #[test]
+fn survives_a_validator_set_change() {
+    sweep(4, 0, &[Fault::Reconfigure], SEEDS);
+}
+
+#[test]
+fn survives_a_validator_set_change_under_loss_crashes_and_a_byzantine_replica() {
+    sweep(
+        4,
+        1,
+        &[
+            Fault::Reconfigure,
+            Fault::Loss,
+            Fault::Crash,
+            Fault::ConflictingVotes,
+        ],
+        0..300,
+    );
+}
+
+#[test]
 fn all_fault_classes_together() {
     sweep(4, 1, &Fault::ALL, 0..300);
 }

@@ -16,9 +16,15 @@ use ed25519_dalek::SigningKey;
 use rand::Rng;
 use std::collections::BTreeMap;
 
+/// The payload of the request whose execution commits the validator-set
+/// change of [`super::Fault::Reconfigure`].
+pub(crate) const MEMBERS_PAYLOAD: &[u8] = b"carbon-sim/members/add";
+
 /// Checks agreement, certificates and in-order delivery on every commit.
 pub(crate) struct Checker {
     validators: ValidatorSet,
+    /// The change every replica reported: its boundary and the next set.
+    pub(crate) change: Option<(SeqNo, ValidatorSet)>,
     committed: BTreeMap<SeqNo, Digest>,
     executed: BTreeMap<(ClientId, RequestId), Vec<bool>>,
     n: usize,
@@ -30,11 +36,23 @@ impl Checker {
     pub(crate) fn new(validators: ValidatorSet, n: usize) -> Checker {
         Checker {
             validators,
+            change: None,
             committed: BTreeMap::new(),
             executed: BTreeMap::new(),
             n,
             verified: Default::default(),
             violations: Vec::new(),
+        }
+    }
+
+    /// A replica reported the boundary of the change: all must agree.
+    fn change_reported(&mut self, who: &str, boundary: SeqNo, set: &ValidatorSet) {
+        match &self.change {
+            Some((b, s)) if *b != boundary || s != set => self.violations.push(format!(
+                "{who} put the validator-set change at {boundary}, another at {b}"
+            )),
+            Some(_) => {}
+            None => self.change = Some((boundary, set.clone())),
         }
     }
 
@@ -63,7 +81,11 @@ impl Checker {
         if self.verified.contains(&key) {
             return true;
         }
-        let ok = c.verify(&self.validators).is_ok();
+        let set = match &self.change {
+            Some((b, next)) if c.seq > *b => next,
+            _ => &self.validators,
+        };
+        let ok = c.verify(set).is_ok();
         if ok {
             self.verified.insert(key);
         }
@@ -92,6 +114,11 @@ pub(crate) struct Host {
     next_wake: Option<Time>,
     fetching: Option<SeqNo>,
     history: Vec<Message>,
+    /// The keys the application's membership change installs, if any.
+    pub(crate) next_keys: Option<Vec<ed25519_dalek::VerifyingKey>>,
+    /// For the replica that joins: the set of the epoch before its own; it
+    /// starts once the change is committed.
+    pub(crate) previous: Option<ValidatorSet>,
 }
 
 impl Host {
@@ -117,6 +144,8 @@ impl Host {
             next_wake: None,
             fetching: None,
             history: Vec::new(),
+            next_keys: None,
+            previous: None,
         })
     }
 }
@@ -153,6 +182,13 @@ pub(crate) fn handle_event(
             let Some(obs) = observers.get_mut(o as usize) else {
                 return;
             };
+            // The observer's application learns of the change as the
+            // replicas' do.
+            if let Some((b, set)) = &checker.change
+                && obs.validators().epoch() < set.epoch()
+            {
+                obs.schedule_validator_set(*b, set.clone());
+            }
             if obs.handle_message(from, m).is_ok() {
                 while let Some(c) = obs.poll_committed() {
                     if !checker.certificate_ok(&c.certificate, &c.batch) {
@@ -219,7 +255,10 @@ pub(crate) fn handle_event(
                 h.persisted.iter().cloned(),
             );
             match rep {
-                Ok(rep) => {
+                Ok(mut rep) => {
+                    if rep.awaiting_state_digest() == Some(h.app_seq) {
+                        let _ = rep.handle_state_digest(now, h.app_seq, h.app_chain);
+                    }
                     if rep.last_executed() != h.app_seq {
                         checker.violations.push(format!(
                             "{r} recovered at {} but applied {}",
@@ -268,6 +307,44 @@ pub(crate) fn handle_event(
     for i in 0..n {
         drain(i, now, hosts, net, checker, cfg);
     }
+    start_joiner(now, hosts, net, checker, cfg);
+}
+
+/// Once the membership change is known, the joining replica's host starts
+/// it with the new epoch's set and the previous epoch's end.
+fn start_joiner(
+    now: Time,
+    hosts: &mut [Host],
+    net: &mut Network,
+    checker: &mut Checker,
+    cfg: &SimConfig,
+) {
+    let Some((end, _)) = &checker.change else {
+        return;
+    };
+    let end = *end;
+    let Some(i) = hosts.iter().position(|h| h.previous.is_some()) else {
+        return;
+    };
+    let h = &mut hosts[i];
+    let Some(previous) = h.previous.take() else {
+        return;
+    };
+    let rep = Replica::new(
+        cfg.protocol.clone(),
+        h.validators.clone(),
+        h.id,
+        h.key.clone(),
+        now,
+    )
+    .and_then(|r| r.with_previous_epoch(end, previous));
+    match rep {
+        Ok(r) => h.replica = Some(r),
+        Err(e) => checker
+            .violations
+            .push(format!("the joining replica could not start: {e}")),
+    }
+    drain(i, now, hosts, net, checker, cfg);
 }
 
 fn ask_for_state(to: ReplicaId, seq: SeqNo, hosts: &mut [Host], net: &mut Network) {
@@ -350,6 +427,27 @@ fn drain(
                 &[&h.app_chain.0, &c.seq.0.to_le_bytes(), &c.batch.digest().0],
             );
             h.app_seq = c.seq;
+            let members = c.batch.requests.iter().zip(&c.fresh);
+            if members
+                .into_iter()
+                .any(|(r, f)| *f && r.payload == MEMBERS_PAYLOAD)
+                && let Some(keys) = h.next_keys.clone()
+            {
+                let who = format!("{}", h.id);
+                match rep.handle_validator_set(now, c.seq, keys) {
+                    Ok(b) => {
+                        if let Some((_, set)) = rep.pending_validators() {
+                            let set = set.clone();
+                            if h.behaviour.is_none() {
+                                checker.change_reported(&who, b, &set);
+                            }
+                        }
+                    }
+                    Err(e) => checker
+                        .violations
+                        .push(format!("{who} refused the membership change: {e}")),
+                }
+            }
             if c.needs_state_digest {
                 h.chain_at.insert(c.seq, h.app_chain);
                 digests.push((c.seq, h.app_chain));

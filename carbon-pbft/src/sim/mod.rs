@@ -54,11 +54,15 @@ pub enum Fault {
     Garbage,
     /// Byzantine replicas stay silent.
     Silent,
+    /// Not a fault: while the others run, the application commits a
+    /// validator-set change that adds a replica (started by its host with
+    /// the new epoch's set, catching up by state transfer).
+    Reconfigure,
 }
 
 impl Fault {
     /// Every fault class.
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 12] = [
         Fault::Delay,
         Fault::Loss,
         Fault::Duplicate,
@@ -70,6 +74,7 @@ impl Fault {
         Fault::Replay,
         Fault::Garbage,
         Fault::Silent,
+        Fault::Reconfigure,
     ];
 
     /// The Byzantine behaviour this class stands for, if any.
@@ -103,6 +108,7 @@ impl Fault {
             Fault::Replay => "replay",
             Fault::Garbage => "garbage",
             Fault::Silent => "silent",
+            Fault::Reconfigure => "reconfigure",
         }
     }
 }
@@ -277,12 +283,37 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
         }
     }
 
-    let mut hosts: Vec<Host> = Vec::with_capacity(n);
-    for (i, key) in keys.iter().enumerate() {
+    // Reconfiguration: replica n joins in the next epoch.
+    let reconfigure = has(Fault::Reconfigure);
+    let joiner = sim_key(seed, n as u32);
+    let next_keys: Vec<_> = keys
+        .iter()
+        .chain(std::iter::once(&joiner))
+        .map(|k| k.verifying_key())
+        .collect();
+    let mut hosts: Vec<Host> = Vec::with_capacity(n + 1);
+    let next_set = vset.successor(next_keys.clone());
+    let mut starts: Vec<(ValidatorSet, SigningKey)> =
+        keys.iter().map(|k| (vset.clone(), k.clone())).collect();
+    if reconfigure && let Ok(next) = &next_set {
+        starts.push((next.clone(), joiner));
+    }
+    let joiner_index = n;
+    for (i, (set, key)) in starts.into_iter().enumerate() {
         let id = ReplicaId(i as u32);
         let b = byzantine.iter().find(|(r, _)| *r == id).map(|(_, b)| *b);
-        match Host::new(cfg, &vset, id, key.clone(), b) {
-            Ok(h) => hosts.push(h),
+        match Host::new(cfg, &set, id, key, b) {
+            Ok(mut h) => {
+                if reconfigure {
+                    h.next_keys = Some(next_keys.clone());
+                }
+                if i == joiner_index {
+                    // Its host starts it once the change is committed.
+                    h.replica = None;
+                    h.previous = Some(vset.clone());
+                }
+                hosts.push(h);
+            }
             Err(e) => {
                 return RunReport {
                     seed,
@@ -296,13 +327,22 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
     let mut observers: Vec<Observer> = (0..cfg.observers)
         .map(|_| Observer::new(vset.clone(), SeqNo(0), window))
         .collect();
-    let mut checker = Checker::new(vset.clone(), n);
+    let mut checker = Checker::new(vset.clone(), hosts.len());
 
     // Clients: request k of client c goes out once request k - 1 committed.
-    let total = cfg.clients * cfg.requests_per_client;
-    let mut next_req: Vec<u64> = vec![1; cfg.clients as usize];
+    // With reconfiguration, one more client sends the membership change.
+    let clients = cfg.clients + u64::from(reconfigure);
+    let requests_of = |c: u64| {
+        if c == cfg.clients {
+            1
+        } else {
+            cfg.requests_per_client
+        }
+    };
+    let total = cfg.clients * cfg.requests_per_client + u64::from(reconfigure);
+    let mut next_req: Vec<u64> = vec![1; clients as usize];
     let mut sent_at: BTreeMap<(ClientId, RequestId), Time> = BTreeMap::new();
-    let start: Vec<Time> = (0..cfg.clients)
+    let start: Vec<Time> = (0..clients)
         .map(|_| Time(rng.gen_range(0..cfg.heal_at.0 / 3 + 1)))
         .collect();
     for t in &start {
@@ -318,6 +358,9 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
     };
     let quorum_exec = vset.weak_quorum();
     let payload = |c: u64, k: u64| {
+        if c == cfg.clients {
+            return host::MEMBERS_PAYLOAD.to_vec();
+        }
         let mut p = vec![0u8; cfg.payload_bytes];
         for (i, b) in p.iter_mut().enumerate() {
             *b = (c as u8)
@@ -338,9 +381,9 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
             }
             Event::ClientTick(periodic) => {
                 // (Re)send each client's outstanding request to every replica.
-                for c in 0..cfg.clients {
+                for c in 0..clients {
                     let k = next_req[c as usize];
-                    if k > cfg.requests_per_client || start[c as usize] > now {
+                    if k > requests_of(c) || start[c as usize] > now {
                         continue;
                     }
                     let (cid, rid) = (ClientId(c), RequestId(k));
@@ -350,7 +393,7 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
                         id: rid,
                         payload: payload(c, k),
                     };
-                    for r in 0..n as u32 {
+                    for r in 0..hosts.len() as u32 {
                         host::send_request(&mut net, ReplicaId(r), req.clone());
                     }
                 }
@@ -369,10 +412,9 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
             ),
         }
         // Clients learn of execution at f + 1 correct replicas.
-        for c in 0..cfg.clients {
+        for c in 0..clients {
             let k = next_req[c as usize];
-            if k <= cfg.requests_per_client
-                && checker.executed_by(ClientId(c), RequestId(k)) >= quorum_exec
+            if k <= requests_of(c) && checker.executed_by(ClientId(c), RequestId(k)) >= quorum_exec
             {
                 let t0 = sent_at
                     .get(&(ClientId(c), RequestId(k)))
@@ -381,7 +423,7 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
                 report.latencies_ms.push(now.millis_since(t0));
                 report.committed_requests += 1;
                 next_req[c as usize] += 1;
-                if next_req[c as usize] <= cfg.requests_per_client {
+                if next_req[c as usize] <= requests_of(c) {
                     net.schedule(Time(now.0 + 1), Event::ClientTick(false));
                 }
             }
