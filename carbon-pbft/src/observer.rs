@@ -7,24 +7,27 @@ use crate::config::ValidatorSet;
 use crate::error::{Ignored, PeerMisbehaved, Result};
 use crate::ids::{ReplicaId, SeqNo};
 use crate::messages::{CommittedBatch, Message};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// A non-voting follower that trusts nobody but a quorum of signatures.
 ///
-/// It follows validator-set changes as the application reports them
-/// ([`schedule_validator_set`](Self::schedule_validator_set)): batches above
-/// the change's boundary are checked against the new set. A batch that
-/// arrives before the change is known and fails against the old set is kept
-/// (a few per sequence number) and checked again when its turn comes.
+/// It follows validator-set changes as its application reports them
+/// ([`schedule_validator_set`](Self::schedule_validator_set), called after
+/// polling the batch that committed the change and before polling the next):
+/// each batch is checked, when it is polled, against the set of its
+/// sequence number's epoch, so a certificate of the old epoch for a
+/// sequence number beyond the change's boundary is never delivered. A batch
+/// that fails against the set known when it arrives is kept (a few per
+/// sequence number) and checked again when its turn comes.
 #[derive(Debug)]
 pub struct Observer {
     validators: ValidatorSet,
     scheduled: Option<(SeqNo, ValidatorSet)>,
     next: SeqNo,
     window: u64,
-    buffer: BTreeMap<SeqNo, CommittedBatch>,
+    /// Batches that verified on arrival, with the epoch they verified in.
+    buffer: BTreeMap<SeqNo, (CommittedBatch, u64)>,
     unverified: BTreeMap<SeqNo, Vec<CommittedBatch>>,
-    ready: VecDeque<CommittedBatch>,
 }
 
 impl Observer {
@@ -38,7 +41,6 @@ impl Observer {
             window,
             buffer: BTreeMap::new(),
             unverified: BTreeMap::new(),
-            ready: VecDeque::new(),
         }
     }
 
@@ -47,7 +49,6 @@ impl Observer {
     /// returned for it): batches above it are checked against `set`.
     pub fn schedule_validator_set(&mut self, effective: SeqNo, set: ValidatorSet) {
         self.scheduled = Some((effective, set));
-        self.advance();
     }
 
     /// The validator set batches at `next_seq` are checked against.
@@ -59,36 +60,6 @@ impl Observer {
         match &self.scheduled {
             Some((b, set)) if seq > *b => set,
             _ => &self.validators,
-        }
-    }
-
-    /// Move verified batches, in order, to the ready queue; at the change's
-    /// boundary, the new set becomes the current one.
-    fn advance(&mut self) {
-        loop {
-            if let Some((b, _)) = &self.scheduled
-                && self.next > *b
-                && let Some((_, set)) = self.scheduled.take()
-            {
-                self.validators = set;
-            }
-            let c = match self.buffer.remove(&self.next) {
-                Some(c) => c,
-                None => {
-                    let set = self.set_for(self.next).clone();
-                    let candidates = self.unverified.remove(&self.next).unwrap_or_default();
-                    match candidates
-                        .into_iter()
-                        .find(|c| c.certificate.verify_batch(&c.batch, &set).is_ok())
-                    {
-                        Some(c) => c,
-                        None => return,
-                    }
-                }
-            };
-            self.unverified.remove(&self.next);
-            self.ready.push_back(c);
-            self.next = SeqNo(self.next.0.saturating_add(1));
         }
     }
 
@@ -110,7 +81,7 @@ impl Observer {
         let Message::Committed(c) = msg else {
             return Err(Ignored::Observer.into());
         };
-        if c.seq < self.next || self.buffer.contains_key(&c.seq) {
+        if c.seq < self.next || self.buffer.get(&c.seq).is_some_and(|(b, _)| *b == c) {
             return Err(Ignored::Duplicate.into());
         }
         if c.seq.0 - self.next.0 >= self.window {
@@ -119,23 +90,59 @@ impl Observer {
         if c.certificate.seq != c.seq {
             return Err(crate::error::CertificateError::Inconsistent.into());
         }
-        if let Err(e) = c.certificate.verify_batch(&c.batch, self.set_for(c.seq)) {
-            // A change reported later may still make it valid: keep a few.
+        let set = self.set_for(c.seq);
+        let verified = c.certificate.verify_batch(&c.batch, set);
+        if verified.is_err() || self.buffer.contains_key(&c.seq) {
+            // A change reported later may make it valid, or the one kept
+            // invalid: keep a few alternatives, checked when polled.
             let keep = self.validators.len();
             let kept = self.unverified.entry(c.seq).or_default();
-            if kept.len() < keep {
+            if kept.len() < keep && !kept.contains(&c) {
                 kept.push(c);
             }
-            return Err(e.into());
+            return verified.map_err(Into::into);
         }
-        self.buffer.insert(c.seq, c);
-        self.advance();
+        let epoch = set.epoch();
+        self.buffer.insert(c.seq, (c, epoch));
         Ok(())
     }
 
-    /// The next verified batch in sequence order.
+    /// The next verified batch in sequence order: checked against the set
+    /// of its epoch as known now.
     #[must_use]
     pub fn poll_committed(&mut self) -> Option<CommittedBatch> {
-        self.ready.pop_front()
+        if let Some((b, _)) = &self.scheduled
+            && self.next > *b
+            && let Some((_, set)) = self.scheduled.take()
+        {
+            self.validators = set;
+        }
+        let set = self.set_for(self.next).clone();
+        let mut candidates = Vec::new();
+        if let Some((c, epoch)) = self.buffer.remove(&self.next) {
+            if epoch == set.epoch() {
+                self.unverified.remove(&self.next);
+                self.next = SeqNo(self.next.0.saturating_add(1));
+                return Some(c);
+            }
+            candidates.push(c);
+        }
+        candidates.extend(self.unverified.remove(&self.next).unwrap_or_default());
+        match candidates
+            .iter()
+            .position(|c| c.certificate.verify_batch(&c.batch, &set).is_ok())
+        {
+            Some(i) => {
+                self.next = SeqNo(self.next.0.saturating_add(1));
+                Some(candidates.swap_remove(i))
+            }
+            None => {
+                // A change not yet scheduled may still make one valid.
+                if !candidates.is_empty() {
+                    self.unverified.insert(self.next, candidates);
+                }
+                None
+            }
+        }
     }
 }

@@ -125,6 +125,18 @@ fn regression_all_faults_seed_1_relayed_new_view() {
     sweep(4, 1, &Fault::ALL, 1..2);
 }
 
+/// Diem's Twins: the Byzantine replica runs twice with one key, each
+/// instance with its own side of the network until it heals.
+#[test]
+fn survives_twins() {
+    sweep(4, 1, &[Fault::Twins], SEEDS);
+}
+
+#[test]
+fn survives_twins_with_loss_and_delay_at_seven_replicas() {
+    sweep(7, 2, &[Fault::Twins, Fault::Loss, Fault::Delay], 0..200);
+}
+
 #[test]
 fn survives_a_validator_set_change() {
     sweep(4, 0, &[Fault::Reconfigure], SEEDS);
@@ -143,6 +155,16 @@ fn survives_a_validator_set_change_under_loss_crashes_and_a_byzantine_replica() 
         ],
         0..300,
     );
+}
+
+/// An observer accepted a twin's batch at s3 certified by the old epoch
+/// (correct replicas had voted for it before they learned of the change)
+/// because it verified it on arrival, before its application scheduled the
+/// change: observers now check each batch against its epoch's set when it
+/// is polled.
+#[test]
+fn regression_all_faults_seed_120_observer_old_epoch_certificate() {
+    sweep(4, 1, &Fault::ALL, 120..121);
 }
 
 #[test]

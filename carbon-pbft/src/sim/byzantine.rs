@@ -26,6 +26,9 @@ pub enum Behaviour {
     Garbage,
     /// Sends nothing at all.
     Silent,
+    /// Runs as two instances with the same key (see [`super::Twins`]); each
+    /// sends honestly, to its own side.
+    Twin,
 }
 
 /// Recipients of an honest output.
@@ -57,6 +60,11 @@ pub(crate) fn misbehave(
         let to = recipients(&o, me, n, observers);
         match behaviour {
             Behaviour::Silent => {}
+            Behaviour::Twin => {
+                for node in to {
+                    net.transmit(me, node, Payload::Msg(o.message.clone()));
+                }
+            }
             Behaviour::Equivocate => {
                 for (i, node) in to.into_iter().enumerate() {
                     let m = match (&o.message, i % 2) {

@@ -104,6 +104,8 @@ pub(crate) struct Host {
     pub(crate) replica: Option<Replica>,
     pub(crate) behaviour: Option<Behaviour>,
     id: ReplicaId,
+    /// Network address: the id, except for a twin's second instance.
+    pub(crate) addr: ReplicaId,
     key: SigningKey,
     validators: ValidatorSet,
     persisted: Vec<Persist>,
@@ -134,6 +136,7 @@ impl Host {
             replica: Some(replica),
             behaviour,
             id,
+            addr: id,
             key,
             validators: vset.clone(),
             persisted: Vec::new(),
@@ -147,6 +150,13 @@ impl Host {
             next_keys: None,
             previous: None,
         })
+    }
+}
+
+impl Host {
+    /// False for a twin's second instance.
+    pub(crate) fn is_primary_instance(&self) -> bool {
+        self.addr == self.id
     }
 }
 
@@ -182,15 +192,24 @@ pub(crate) fn handle_event(
             let Some(obs) = observers.get_mut(o as usize) else {
                 return;
             };
-            // The observer's application learns of the change as the
-            // replicas' do.
-            if let Some((b, set)) = &checker.change
-                && obs.validators().epoch() < set.epoch()
+            let from = net.twins.as_ref().map_or(from, |t| t.logical(from));
+            let _ = obs.handle_message(from, m);
             {
-                obs.schedule_validator_set(*b, set.clone());
-            }
-            if obs.handle_message(from, m).is_ok() {
                 while let Some(c) = obs.poll_committed() {
+                    // The observer's application: the membership request
+                    // schedules the change before the next batch is polled.
+                    if c.batch
+                        .requests
+                        .iter()
+                        .any(|r| r.payload == MEMBERS_PAYLOAD)
+                        && obs.validators().epoch() == 0
+                        && let Some(keys) = hosts.first().and_then(|h| h.next_keys.clone())
+                        && let Ok(next) = obs.validators().successor(keys)
+                    {
+                        let k = cfg.protocol.checkpoint_interval;
+                        let effective = SeqNo(c.seq.0.div_ceil(k) * k);
+                        obs.schedule_validator_set(effective, next);
+                    }
                     if !checker.certificate_ok(&c.certificate, &c.batch) {
                         checker
                             .violations
@@ -209,6 +228,7 @@ pub(crate) fn handle_event(
             from,
             payload,
         } => {
+            let from = net.twins.as_ref().map_or(from, |t| t.logical(from));
             let h = &mut hosts[r.0 as usize];
             let Some(rep) = h.replica.as_mut() else {
                 return;
@@ -377,7 +397,8 @@ fn drain(
     checker: &mut Checker,
     cfg: &SimConfig,
 ) {
-    let n = hosts.len();
+    // Logical replicas: every host but a twin's second instance.
+    let n = hosts.iter().filter(|h| h.is_primary_instance()).count();
     loop {
         let h = &mut hosts[i];
         let Some(rep) = h.replica.as_mut() else {
@@ -457,7 +478,7 @@ fn drain(
         match h.behaviour {
             Some(b) => misbehave(
                 b,
-                h.id,
+                h.addr,
                 (&h.validators, &h.key),
                 ready.messages,
                 &mut h.history,
@@ -468,7 +489,7 @@ fn drain(
             None => {
                 for o in ready.messages {
                     for node in recipients(&o, h.id, n, cfg.observers) {
-                        net.transmit(h.id, node, Payload::Msg(o.message.clone()));
+                        net.transmit(h.addr, node, Payload::Msg(o.message.clone()));
                     }
                 }
             }
@@ -488,6 +509,6 @@ fn drain(
         && h.next_wake != Some(t)
     {
         h.next_wake = Some(t);
-        net.schedule(t, Event::Wake(h.id));
+        net.schedule(t, Event::Wake(h.addr));
     }
 }

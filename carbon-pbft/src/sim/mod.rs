@@ -14,7 +14,7 @@ mod host;
 mod network;
 
 pub use byzantine::Behaviour;
-pub use network::{Event, LinkFaults, Network, Node, Payload};
+pub use network::{Event, LinkFaults, Network, Node, Payload, Twins};
 
 use crate::config::{Config, ValidatorSet};
 use crate::ids::{ClientId, ReplicaId, RequestId, SeqNo, Time, View};
@@ -54,6 +54,10 @@ pub enum Fault {
     Garbage,
     /// Byzantine replicas stay silent.
     Silent,
+    /// Twins: a Byzantine replica runs as two instances with the same key,
+    /// each talking to its own side of the others until the network heals
+    /// (equivocation by construction, as in Diem's Twins).
+    Twins,
     /// Not a fault: while the others run, the application commits a
     /// validator-set change that adds a replica (started by its host with
     /// the new epoch's set, catching up by state transfer).
@@ -62,7 +66,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault class.
-    pub const ALL: [Fault; 12] = [
+    pub const ALL: [Fault; 13] = [
         Fault::Delay,
         Fault::Loss,
         Fault::Duplicate,
@@ -74,6 +78,7 @@ impl Fault {
         Fault::Replay,
         Fault::Garbage,
         Fault::Silent,
+        Fault::Twins,
         Fault::Reconfigure,
     ];
 
@@ -85,6 +90,7 @@ impl Fault {
             Fault::Replay => Some(Behaviour::Replay),
             Fault::Garbage => Some(Behaviour::Garbage),
             Fault::Silent => Some(Behaviour::Silent),
+            Fault::Twins => Some(Behaviour::Twin),
             _ => None,
         }
     }
@@ -108,6 +114,7 @@ impl Fault {
             Fault::Replay => "replay",
             Fault::Garbage => "garbage",
             Fault::Silent => "silent",
+            Fault::Twins => "twins",
             Fault::Reconfigure => "reconfigure",
         }
     }
@@ -248,8 +255,13 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
             }
         })
         .collect();
-    chosen.sort();
-    if chosen.first() == Some(&Behaviour::Equivocate) {
+    // An equivocator, or a twin, is made the view-0 primary: both then
+    // propose conflicting batches from the start.
+    chosen.sort_by_key(|b| (!matches!(b, Behaviour::Equivocate | Behaviour::Twin), *b));
+    if matches!(
+        chosen.first(),
+        Some(Behaviour::Equivocate | Behaviour::Twin)
+    ) {
         ids.retain(|i| *i != 0);
         ids.insert(0, 0);
     }
@@ -323,6 +335,34 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
             }
         }
     }
+    // Twins: a second instance of each twin replica, at the next address.
+    for (id, b) in &byzantine {
+        if *b != Behaviour::Twin {
+            continue;
+        }
+        let addr = hosts.len() as u32;
+        let logical = hosts.iter().filter(|h| h.is_primary_instance()).count();
+        let side = (0..logical).map(|_| rng.gen_range(0..2u8)).collect();
+        match Host::new(cfg, &vset, *id, keys[id.0 as usize].clone(), Some(*b)) {
+            Ok(mut h) => {
+                h.addr = ReplicaId(addr);
+                hosts.push(h);
+                net.twins = Some(Twins {
+                    target: id.0,
+                    addr,
+                    side,
+                });
+            }
+            Err(e) => {
+                return RunReport {
+                    seed,
+                    safety_violations: vec![format!("bad config: {e}")],
+                    ..Default::default()
+                };
+            }
+        }
+        break; // one pair of twins per run
+    }
     let window = cfg.protocol.watermark_window * 4;
     let mut observers: Vec<Observer> = (0..cfg.observers)
         .map(|_| Observer::new(vset.clone(), SeqNo(0), window))
@@ -378,6 +418,12 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
         match ev {
             Event::Heal => {
                 net.is_healed = true;
+                // The twin's second instance leaves with the faults.
+                if let Some(t) = &net.twins
+                    && let Some(h) = hosts.get_mut(t.addr as usize)
+                {
+                    h.replica = None;
+                }
             }
             Event::ClientTick(periodic) => {
                 // (Re)send each client's outstanding request to every replica.

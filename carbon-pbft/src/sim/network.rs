@@ -90,6 +90,42 @@ impl LinkFaults {
     }
 }
 
+/// Twins (the technique of Diem's Twins): replica `target` runs as two
+/// instances with the same key; the second has network address `addr`.
+/// Until the network heals, each instance talks only to its side of the
+/// other replicas (`side[r]`: 0 with the original, 1 with the twin), and a
+/// message to `target` reaches the instance on the sender's side.
+#[derive(Clone, Debug)]
+pub struct Twins {
+    /// The logical replica that runs twice.
+    pub target: u32,
+    /// The second instance's address.
+    pub addr: u32,
+    /// The side of each logical replica.
+    pub side: Vec<u8>,
+}
+
+impl Twins {
+    fn side_of(&self, r: u32) -> u8 {
+        if r == self.addr {
+            1
+        } else if r == self.target {
+            0
+        } else {
+            self.side.get(r as usize).copied().unwrap_or(0)
+        }
+    }
+
+    /// The logical replica a network address belongs to.
+    pub fn logical(&self, addr: ReplicaId) -> ReplicaId {
+        if addr.0 == self.addr {
+            ReplicaId(self.target)
+        } else {
+            addr
+        }
+    }
+}
+
 /// The seeded event queue plus the link model.
 pub struct Network {
     pub(crate) rng: ChaCha8Rng,
@@ -108,6 +144,8 @@ pub struct Network {
     pub partition: Option<Vec<u8>>,
     /// Messages put on the wire (after loss, counting duplicates).
     pub sent: u64,
+    /// A replica running twice, if the run has twins.
+    pub twins: Option<Twins>,
 }
 
 impl Network {
@@ -124,6 +162,7 @@ impl Network {
             is_healed: false,
             partition: None,
             sent: 0,
+            twins: None,
         }
     }
 
@@ -182,6 +221,19 @@ impl Network {
 
     /// Put a message on the wire from `from` to `to`, subject to the faults.
     pub fn transmit(&mut self, from: ReplicaId, to: Node, payload: Payload) {
+        let mut to = to;
+        if let (Some(tw), Node::Replica(r)) = (&self.twins, to)
+            && !self.is_healed
+        {
+            let side = tw.side_of(from.0);
+            let twin_sender = from.0 == tw.target || from.0 == tw.addr;
+            if twin_sender && tw.side_of(r.0) != side {
+                return;
+            }
+            if r.0 == tw.target && side == 1 {
+                to = Node::Replica(ReplicaId(tw.addr));
+            }
+        }
         if let Node::Replica(r) = to
             && self.cut(from, r)
         {
