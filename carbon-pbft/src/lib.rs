@@ -12,6 +12,7 @@ pub mod messages;
 mod normal;
 mod observer;
 pub mod output;
+mod recovery;
 mod replica;
 pub mod sim;
 mod state_transfer;

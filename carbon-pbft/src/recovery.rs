@@ -1,0 +1,130 @@
+//! Recovery after a restart: rebuild a replica from the entries earlier
+//! [`Ready`](crate::Ready)s asked its host to persist, in write order.
+
+use crate::config::{Config, ValidatorSet};
+use crate::error::{Misuse, Result};
+use crate::ids::{ReplicaId, SeqNo, Time};
+use crate::messages::{Message, Phase};
+use crate::output::Persist;
+use crate::replica::Replica;
+use ed25519_dalek::SigningKey;
+
+impl Replica {
+    /// Rebuild a replica after a restart from the entries earlier
+    /// [`Ready`]s asked the host to persist, in the order they were written.
+    /// The replica comes back in the view it last knew, remembering every
+    /// vote it signed, so it can never sign a second digest for the same
+    /// view and sequence number.
+    pub fn recover(
+        cfg: Config,
+        validators: ValidatorSet,
+        id: ReplicaId,
+        key: SigningKey,
+        now: Time,
+        entries: impl IntoIterator<Item = Persist>,
+    ) -> Result<Replica> {
+        let mut r = Replica::new(cfg, validators, id, key, now)?;
+        for e in entries {
+            r.replay(e)?;
+        }
+        r.next_seq = r.next_seq.max(r.low);
+        // Crashed between delivering a checkpoint batch and signing its
+        // checkpoint: ask the host for the digest again (see
+        // `awaiting_state_digest`); delivery waits for it as before.
+        let k = r.cfg.checkpoint_interval;
+        if r.executed > r.low
+            && r.executed.0.is_multiple_of(k)
+            && !r.own_checkpoints.contains_key(&r.executed)
+        {
+            let mut table: Vec<_> = r.clients.iter().map(|(c, i)| (*c, *i)).collect();
+            table.sort();
+            r.awaiting_digest.insert(r.executed, table);
+        }
+        if !r.view_active {
+            r.view_change_progress();
+        }
+        if r.executed < r.low {
+            r.fetching = None;
+            r.request_state(r.stable.clone());
+        }
+        Ok(r)
+    }
+
+    pub(crate) fn replay(&mut self, e: Persist) -> Result<()> {
+        match e {
+            Persist::Vote(v) => {
+                let b = v.body;
+                self.signed_votes.insert((b.view, b.seq, b.phase), b.digest);
+                if b.phase == Phase::PrePrepare && b.view == self.view {
+                    self.next_seq = self.next_seq.max(b.seq);
+                }
+            }
+            Persist::Prepared(p) => {
+                let s = p.vote().seq;
+                if self
+                    .prepared
+                    .get(&s)
+                    .is_none_or(|q| q.vote().view <= p.vote().view)
+                {
+                    self.prepared.insert(s, p);
+                }
+            }
+            Persist::ViewChange(vc) => {
+                if vc.body.new_view >= self.view {
+                    self.view = vc.body.new_view;
+                    self.view_active = false;
+                    self.next_seq = SeqNo(0);
+                    self.view_changes.clear();
+                    self.view_changes
+                        .entry(vc.body.new_view)
+                        .or_default()
+                        .insert(self.id, vc.clone());
+                    self.own_view_change = Some(vc);
+                }
+            }
+            Persist::EnterView(v) => {
+                if v >= self.view {
+                    self.view = v;
+                    self.view_active = true;
+                }
+            }
+            Persist::Executed { seq, clients } => {
+                if seq
+                    != self
+                        .executed
+                        .next()
+                        .ok_or(Misuse::BadRecovery("sequence overflow"))?
+                {
+                    return Err(Misuse::BadRecovery("executed entries out of order").into());
+                }
+                self.executed = seq;
+                for (c, id) in clients {
+                    self.clients.insert(c, id);
+                }
+            }
+            Persist::Checkpoint { vote, snapshot } => {
+                let msg = Message::Checkpoint(vote.clone());
+                self.own_checkpoints
+                    .insert(vote.body.seq, (vote.body.digest, msg));
+                let _ = snapshot;
+            }
+            Persist::ValidatorSet { effective, set } => {
+                self.pending_set = Some((effective, set));
+            }
+            Persist::Stable(proof) => {
+                if proof.seq > self.low {
+                    self.low = proof.seq;
+                    self.stable = proof;
+                    self.garbage_collect();
+                    self.maybe_switch_epoch();
+                }
+            }
+            Persist::Installed(snap) => {
+                self.executed = snap.seq;
+                self.enter_epoch_of(&snap);
+                self.clients = snap.clients.into_iter().collect();
+            }
+        }
+        Ok(())
+    }
+}
