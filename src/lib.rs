@@ -19,3 +19,5 @@ pub use carbon_ledger as ledger;
 pub use carbon_pbft as pbft;
 /// GB/T 34945-2017 provenance records, lineage and PROV-JSON export.
 pub use carbon_provenance as provenance;
+
+pub mod fuzzing;
