@@ -15,6 +15,7 @@
 //! [`MarketError::Overflow`]), and time is the agreed block time.
 
 mod accounts;
+pub mod audit;
 mod book;
 mod compliance;
 mod ctx;

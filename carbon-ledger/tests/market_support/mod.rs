@@ -230,63 +230,15 @@ impl Chain {
     }
 
     /// Checks conservation, escrow = open orders + agreements, and a sane
-    /// uncrossed book. Panics with a description on violation.
+    /// uncrossed book (`market::audit`). Panics with a description on
+    /// violation.
     pub fn check_invariants(&self) {
-        let s = &self.state;
-        let accounts = self.accounts();
-        let mut locked: BTreeMap<(AccountId, Asset), u64> = BTreeMap::new();
-        for a in &accounts {
-            for o in query::open_orders(s, a).unwrap() {
-                assert!(o.remaining > 0 && o.remaining <= o.quantity, "order {o:?}");
-                let asset = match o.side {
-                    Side::Buy => Asset::Token,
-                    Side::Sell => o.instrument.asset(),
-                };
-                *locked.entry((*a, asset)).or_default() += o.escrow;
-            }
-        }
-        let mut id = 1;
-        let last_agreement = market_seq(s, "agreement");
-        while id <= last_agreement {
-            if let Some(ag) = query::agreement(s, id).unwrap() {
-                let asset = match ag.proposer_side {
-                    Side::Buy => Asset::Token,
-                    Side::Sell => ag.instrument.asset(),
-                };
-                *locked.entry((ag.proposer, asset)).or_default() += ag.escrow;
-            }
-            id += 1;
-        }
-        for asset in self.assets() {
-            let mut held: u128 = 0;
-            for a in &accounts {
-                let b = query::balance(s, a, &asset).unwrap();
-                let e = query::escrow(s, a, &asset).unwrap();
-                assert_eq!(
-                    e,
-                    locked.get(&(*a, asset)).copied().unwrap_or(0),
-                    "escrow of {a} in {asset:?} does not match its open orders and agreements"
-                );
-                held += u128::from(b) + u128::from(e);
-            }
-            let sup = query::supply(s, &asset).unwrap();
-            let out =
-                u128::from(sup.surrendered) + u128::from(sup.retired) + u128::from(sup.burned);
-            assert_eq!(
-                u128::from(sup.created),
-                held + out,
-                "{asset:?} not conserved: created {} vs held {held} + out {out}",
-                sup.created
-            );
-        }
-        for p in &self.periods {
-            for inst in [Instrument::Allowance(*p), Instrument::Offset] {
-                let bids = query::depth(s, &inst, Side::Buy, 1).unwrap();
-                let asks = query::depth(s, &inst, Side::Sell, 1).unwrap();
-                if let (Some(b), Some(a)) = (bids.first(), asks.first()) {
-                    assert!(b.price < a.price, "crossed book {inst:?}: {b:?} {a:?}");
-                }
-            }
+        let mut instruments = vec![Instrument::Offset];
+        instruments.extend(self.periods.iter().map(|p| Instrument::Allowance(*p)));
+        if let Err(e) =
+            market::audit::check(&self.state, &self.accounts(), &self.assets(), &instruments)
+        {
+            panic!("{e}");
         }
     }
 
