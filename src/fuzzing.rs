@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ledger_genesis", ledger_genesis),
     ("prov_history", prov_history),
     ("market_sequence", market_sequence),
+    ("merkle_proof", merkle_proof),
 ];
 
 /// The policy parser: text in, a policy or a positioned error out; a parsed
@@ -360,5 +361,56 @@ pub fn market_sequence(data: &[u8]) {
         if let Err(e) = market::audit::check(&state, &accounts, &assets, &instruments) {
             panic!("{e}");
         }
+    }
+}
+
+/// The Merkle inclusion-proof verifier (RFC 9162): an honest proof from a
+/// tree of 1-256 leaves verifies, the same proof with its index, size or a
+/// path element changed does not, and an arbitrary proof decoded from the
+/// bytes is refused or accepted without a panic.
+pub fn merkle_proof(data: &[u8]) {
+    use carbon_ledger::Hash32;
+    use carbon_ledger::merkle::{InclusionProof, MerkleTree};
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let n = usize::from(n) + 1;
+    let leaves: Vec<Hash32> = (0..n)
+        .map(|i| Hash32::digest(&[&(i as u64).to_le_bytes()[..], rest].concat()))
+        .collect();
+    let tree = MerkleTree::new(&leaves);
+    let root = tree.root();
+    let i = usize::from(rest.first().copied().unwrap_or(0)) % n;
+    let proof = tree.proof(i).expect("a leaf of the tree has a proof");
+    proof
+        .verify(&leaves[i], &root)
+        .expect("an honest proof verifies");
+    let tweak = u64::from(rest.get(1).copied().unwrap_or(1)) % 7 + 1;
+    let moved = InclusionProof {
+        index: (proof.index + tweak) % n as u64,
+        ..proof.clone()
+    };
+    if moved.index != proof.index && leaves[moved.index as usize] != leaves[i] {
+        assert!(
+            moved.verify(&leaves[i], &root).is_err(),
+            "a proof at another index"
+        );
+    }
+    let resized = InclusionProof {
+        tree_size: proof.tree_size + tweak,
+        ..proof.clone()
+    };
+    let _ = resized.verify(&leaves[i], &root);
+    if let Some(first) = proof.path.first() {
+        let mut bent = proof.clone();
+        bent.path[0] = Hash32::digest(&first.0);
+        assert!(
+            bent.verify(&leaves[i], &root).is_err(),
+            "a proof with a changed path"
+        );
+    }
+    if let Ok(p) = carbon_ledger::codec::decode::<InclusionProof>(rest, 1 << 16, "inclusion proof")
+    {
+        let _ = p.verify(&leaves[i], &root);
     }
 }
