@@ -8,6 +8,7 @@ pub mod config;
 mod epoch;
 pub mod error;
 pub mod ids;
+mod inspect;
 pub mod messages;
 mod normal;
 mod observer;
@@ -20,6 +21,7 @@ pub mod view_change;
 
 pub use certificate::{CheckpointProof, CommitCertificate, PreparedProof};
 pub use config::{Config, ValidatorSet};
+pub use epoch::{PreviousEpoch, RELAYED_EPOCH_PROOFS};
 pub use error::{Error, Result};
 pub use ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time, View};
 pub use messages::{Batch, Message, Request};

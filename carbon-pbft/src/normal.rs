@@ -313,6 +313,11 @@ impl Replica {
             if self.awaiting_digest.contains_key(&self.executed) {
                 break;
             }
+            // This replica's state disagreed with a stable checkpoint at or
+            // below what it executed: nothing more until the state arrives.
+            if self.fetching.is_some_and(|f| f <= self.executed) {
+                break;
+            }
             // At a pending change's boundary until the new epoch begins.
             if self
                 .pending_set
@@ -378,12 +383,17 @@ impl Replica {
             }
             // A request executed: the view is making progress again.
             self.timeout = self.cfg.request_timeout;
-            self.request_deadline = if self.queue.is_empty() {
-                None
-            } else {
-                Some(self.now.saturating_add(self.timeout))
-            };
+            self.rearm_request_timer();
         }
+    }
+
+    /// Restart the request timer if requests are waiting, else stop it.
+    pub(crate) fn rearm_request_timer(&mut self) {
+        self.request_deadline = if self.queue.is_empty() {
+            None
+        } else {
+            Some(self.now.saturating_add(self.timeout))
+        };
     }
 
     /// Resend this replica's own votes for the slots in the window, to repair

@@ -7,6 +7,7 @@ use super::byzantine::{Behaviour, misbehave, recipients};
 use super::checker::Checker;
 use super::network::{Event, Network, Node, Payload};
 use crate::config::ValidatorSet;
+use crate::epoch::PreviousEpoch;
 use crate::error::Result;
 use crate::ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time};
 use crate::messages::{Message, Request};
@@ -43,6 +44,9 @@ pub(crate) struct Host {
     /// For the replica that joins: the set of the epoch before its own; it
     /// starts once the change is committed.
     pub(crate) previous: Option<ValidatorSet>,
+    /// For the replica that joined: the epoch before its own, which its
+    /// host needs again to rebuild it after a crash.
+    joined: Option<PreviousEpoch>,
 }
 
 impl Host {
@@ -53,9 +57,21 @@ impl Host {
         key: SigningKey,
         behaviour: Option<Behaviour>,
     ) -> Result<Host> {
-        let replica = Replica::new(cfg.protocol.clone(), vset.clone(), id, key.clone(), Time(0))?;
+        // A replica of a later epoch is started by its host once the change
+        // is committed (see `start_joiner`).
+        let replica = if vset.epoch() == 0 {
+            Some(Replica::new(
+                cfg.protocol.clone(),
+                vset.clone(),
+                id,
+                key.clone(),
+                Time(0),
+            )?)
+        } else {
+            None
+        };
         Ok(Host {
-            replica: Some(replica),
+            replica,
             behaviour,
             id,
             addr: id,
@@ -71,6 +87,7 @@ impl Host {
             history: Vec::new(),
             next_keys: None,
             previous: None,
+            joined: None,
         })
     }
 }
@@ -130,7 +147,11 @@ pub(crate) fn handle_event(
                     {
                         let k = cfg.protocol.checkpoint_interval;
                         let effective = SeqNo(c.seq.0.div_ceil(k) * k);
-                        obs.schedule_validator_set(effective, next);
+                        if let Err(e) = obs.schedule_validator_set(effective, next) {
+                            checker
+                                .violations
+                                .push(format!("observer {o} refused the change: {e}"));
+                        }
                     }
                     if !checker.certificate_ok(&c.certificate, &c.batch) {
                         checker
@@ -188,14 +209,27 @@ pub(crate) fn handle_event(
         }
         Event::Restart(r) => {
             let h = &mut hosts[r.0 as usize];
-            let rep = Replica::recover(
-                cfg.protocol.clone(),
-                h.validators.clone(),
-                h.id,
-                h.key.clone(),
-                now,
-                h.persisted.iter().cloned(),
-            );
+            if h.previous.is_some() {
+                return; // a joiner its host has not started yet
+            }
+            let fresh = match h.joined.clone() {
+                Some(previous) => Replica::join(
+                    cfg.protocol.clone(),
+                    h.validators.clone(),
+                    h.id,
+                    h.key.clone(),
+                    now,
+                    previous,
+                ),
+                None => Replica::new(
+                    cfg.protocol.clone(),
+                    h.validators.clone(),
+                    h.id,
+                    h.key.clone(),
+                    now,
+                ),
+            };
+            let rep = fresh.and_then(|r| r.restore(h.persisted.iter().cloned()));
             match rep {
                 Ok(mut rep) => {
                     if rep.awaiting_state_digest() == Some(h.app_seq) {
@@ -272,16 +306,20 @@ fn start_joiner(
     let Some(previous) = h.previous.take() else {
         return;
     };
-    let rep = Replica::new(
+    let previous = PreviousEpoch { end, set: previous };
+    let rep = Replica::join(
         cfg.protocol.clone(),
         h.validators.clone(),
         h.id,
         h.key.clone(),
         now,
-    )
-    .and_then(|r| r.with_previous_epoch(end, previous));
+        previous.clone(),
+    );
     match rep {
-        Ok(r) => h.replica = Some(r),
+        Ok(r) => {
+            h.replica = Some(r);
+            h.joined = Some(previous);
+        }
         Err(e) => checker
             .violations
             .push(format!("the joining replica could not start: {e}")),
