@@ -5,6 +5,7 @@
 #   fuzz/run.sh --ci         # what .ci/run does: 20,000 runs per target (1,000
 #                            # for the slow market_sequence) with a fixed
 #                            # seed, so the same inputs every time
+#   fuzz/run.sh 600 abe_policy merkle_proof   # only these targets
 # Seeds come from fuzz/corpus/<target> (read only); new inputs go to a
 # scratch corpus under fuzz/corpus-tmp/; crashes to fuzz/artifacts/<target>/.
 # A crash fails the script: minimise it (`<binary> -minimize_crash=1 <file>`),
@@ -24,8 +25,18 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 cargo +nightly build --release --bins --locked --target "$triple"
 bin="target/$triple/release"
 status=0
-for src in fuzz_targets/*.rs; do
-    t="$(basename "$src" .rs)"
+shift || true
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    targets=()
+    for src in fuzz_targets/*.rs; do targets+=("$(basename "$src" .rs)"); done
+fi
+for t in "${targets[@]}"; do
+    if [ ! -f "fuzz_targets/$t.rs" ]; then
+        echo "!! no such target: $t (see fuzz/fuzz_targets/)"
+        exit 2
+    fi
     mkdir -p "corpus-tmp/$t" "artifacts/$t"
     args=("${limit[@]}")
     if [ "${1:-}" = "--ci" ] && [ "$t" = market_sequence ]; then
