@@ -68,3 +68,35 @@ impl Replica {
         self.queue.len()
     }
 }
+
+/// How much a replica holds, by kind: what its bounds limit, for metrics
+/// and for the fuzz targets that check the bounds hold under any input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Footprint {
+    /// Log slots (sequence numbers with any pre-prepare or vote).
+    pub log_slots: usize,
+    /// Committed batches waiting for delivery.
+    pub undelivered: usize,
+    /// Peers' checkpoint votes held, over all sequence numbers.
+    pub checkpoint_votes: usize,
+    /// VIEW-CHANGE messages held, over all views.
+    pub view_changes: usize,
+    /// Client requests queued.
+    pub queued_requests: usize,
+    /// Votes this replica signed and still remembers.
+    pub signed_votes: usize,
+}
+
+impl Replica {
+    /// What the replica holds now (see [`Footprint`]).
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            log_slots: self.log.len(),
+            undelivered: self.to_execute.len(),
+            checkpoint_votes: self.checkpoint_votes.values().map(|m| m.len()).sum(),
+            view_changes: self.view_changes.values().map(|m| m.len()).sum(),
+            queued_requests: self.queue.len(),
+            signed_votes: self.signed_votes.len(),
+        }
+    }
+}

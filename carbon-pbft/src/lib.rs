@@ -24,6 +24,7 @@ pub use config::{Config, ValidatorSet};
 pub use epoch::{PreviousEpoch, RELAYED_EPOCH_PROOFS};
 pub use error::{Error, Result};
 pub use ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time, View};
+pub use inspect::Footprint;
 pub use messages::{Batch, Message, Request};
 pub use observer::Observer;
 pub use output::{

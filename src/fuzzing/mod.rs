@@ -14,6 +14,10 @@ use carbon_ledger::{Block, GenesisConfig, Receipt, Transaction};
 use carbon_pbft::{Config, Message, Replica, ReplicaId, Time, ValidatorSet};
 use carbon_provenance::{History, Limits, decode_canonical_record};
 
+mod pbft_signed;
+
+pub use pbft_signed::pbft_signed;
+
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
 
@@ -23,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("abe_artefacts", abe_artefacts),
     ("pbft_message", pbft_message),
     ("pbft_replica", pbft_replica),
+    ("pbft_signed", pbft_signed),
     ("ledger_codec", ledger_codec),
     ("ledger_genesis", ledger_genesis),
     ("prov_history", prov_history),
