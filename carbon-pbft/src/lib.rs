@@ -5,6 +5,7 @@
 pub mod certificate;
 pub mod checkpoint;
 pub mod config;
+mod delivery;
 mod epoch;
 pub mod error;
 pub mod ids;
