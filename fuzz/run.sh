@@ -6,7 +6,9 @@
 #                            # for the slow market_sequence) with a fixed
 #                            # seed, so the same inputs every time
 #   fuzz/run.sh 600 abe_policy merkle_proof   # only these targets
-# Seeds come from fuzz/corpus/<target> (read only); new inputs go to a
+# A unit taking over 60 s of wall-clock time counts as a hang (generous: on a
+# loaded machine a nice'd fuzzer can stall for seconds; the slowest inputs
+# take milliseconds). Seeds come from fuzz/corpus/<target> (read only); new inputs go to a
 # scratch corpus under fuzz/corpus-tmp/; crashes to fuzz/artifacts/<target>/.
 # A crash fails the script: minimise it (`<binary> -minimize_crash=1 <file>`),
 # fix the crate, and copy the input to fuzz/regressions/<target>/ so that
@@ -43,7 +45,7 @@ for t in "${targets[@]}"; do
         args=(-runs=1000 -seed=1) # it signs every transaction: ~130 inputs/s
     fi
     echo "== $t: ${args[*]}"
-    if ! "$bin/$t" "${args[@]}" -rss_limit_mb=2048 -timeout=10 \
+    if ! "$bin/$t" "${args[@]}" -rss_limit_mb=2048 -timeout=60 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 \
         "corpus-tmp/$t" "corpus/$t" 2>"artifacts/$t/log.txt"; then
         echo "!! $t found a crash: see fuzz/artifacts/$t/"
