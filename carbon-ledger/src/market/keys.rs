@@ -117,3 +117,24 @@ pub(crate) fn project(id: u64) -> Vec<u8> {
 pub(crate) fn activity(id: u64) -> Vec<u8> {
     k("act/", &[&id.to_be_bytes()])
 }
+
+/// Whether `key` is of a kind [`super::Ctx`] keeps in a typed cache (so
+/// it must be read and written through the typed accessors only).
+pub(crate) fn is_cached(key: &[u8]) -> bool {
+    const CACHED: [&[u8]; 13] = [
+        b"mk/nonce/",
+        b"mk/acct/",
+        b"mk/bal/",
+        b"mk/esc/",
+        b"mk/seq/",
+        b"mk/order/",
+        b"mk/aord/",
+        b"mk/px/",
+        b"mk/lvl/",
+        b"mk/inst/",
+        b"mk/day/",
+        b"mk/trade/",
+        b"mk/period/",
+    ];
+    CACHED.iter().any(|p| key.starts_with(p))
+}

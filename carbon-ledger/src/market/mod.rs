@@ -14,6 +14,7 @@
 //! integers with checked arithmetic (an overflow fails the operation with
 //! [`MarketError::Overflow`]), and time is the agreed block time.
 
+mod access;
 mod accounts;
 pub mod audit;
 mod book;
@@ -26,6 +27,7 @@ mod offsets;
 pub mod params;
 pub mod query;
 mod records;
+mod table;
 mod trade;
 mod tx;
 mod types;

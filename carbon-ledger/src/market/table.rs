@@ -1,0 +1,185 @@
+//! A journaled cache of one kind of market record for one block: a value
+//! is read and decoded from the base state once, on first touch, changed
+//! in place by every operation after that, and encoded and written back
+//! once when the block ends. An undo journal restores a failed
+//! transaction's changes, and lists the keys the open transaction wrote
+//! (receipts count them).
+//!
+//! Determinism: the cache is a `BTreeMap` (iterated in key order), and
+//! the block's writes are a [`WriteSet`](crate::state::WriteSet), whose
+//! content does not depend on the order it is filled in.
+
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
+use super::error::{Fail, MResult};
+use crate::state::{MAX_VALUE_BYTES, StateView};
+
+/// One cached record.
+#[derive(Clone)]
+struct Slot<V> {
+    /// Current value (`None`: absent or deleted).
+    val: Option<V>,
+    /// Written by an operation: goes into the block's writes (a `None`
+    /// then is a delete, even of a key the base never had).
+    written: bool,
+    /// The transaction that last journaled it (0: none).
+    tx: u32,
+}
+
+/// A write-back entry: state key and new value (`None` deletes).
+pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
+
+/// The cache of one record kind, keyed natively.
+pub(crate) struct Table<K, V> {
+    map: BTreeMap<K, Slot<V>>,
+    /// The open transaction's first write of each key: the key and its
+    /// slot before (`None`: it was not cached).
+    undo: Vec<(K, Option<Slot<V>>)>,
+    key: fn(&K) -> Vec<u8>,
+    enc: fn(&V) -> Vec<u8>,
+    dec: fn(&[u8]) -> MResult<V>,
+}
+
+/// Decodes a stored BCS record (a record that does not decode is a
+/// corrupt state, fatal to the block).
+pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
+    crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
+}
+
+impl<K: Ord + Clone, V: Clone> Table<K, V> {
+    /// An empty cache: `key` builds a record's state key, `enc`/`dec`
+    /// are its value codec.
+    pub(crate) fn new(
+        key: fn(&K) -> Vec<u8>,
+        enc: fn(&V) -> Vec<u8>,
+        dec: fn(&[u8]) -> MResult<V>,
+    ) -> Self {
+        Table {
+            map: BTreeMap::new(),
+            undo: Vec::new(),
+            key,
+            enc,
+            dec,
+        }
+    }
+
+    fn slot<'t>(
+        map: &'t mut BTreeMap<K, Slot<V>>,
+        k: &K,
+        base: &dyn StateView,
+        key: fn(&K) -> Vec<u8>,
+        dec: fn(&[u8]) -> MResult<V>,
+    ) -> MResult<&'t mut Slot<V>> {
+        match map.entry(k.clone()) {
+            Entry::Occupied(o) => Ok(o.into_mut()),
+            Entry::Vacant(v) => {
+                let val = match base.get(&key(k))? {
+                    Some(b) => Some(dec(&b)?),
+                    None => None,
+                };
+                Ok(v.insert(Slot {
+                    val,
+                    written: false,
+                    tx: 0,
+                }))
+            }
+        }
+    }
+
+    /// The value of `k` (read from `base` on first touch).
+    pub(crate) fn get(&mut self, base: &dyn StateView, k: &K) -> MResult<Option<&V>> {
+        Ok(Self::slot(&mut self.map, k, base, self.key, self.dec)?
+            .val
+            .as_ref())
+    }
+
+    /// The value of `k` if cached, without reading the base.
+    pub(crate) fn cached<Q>(&self, k: &Q) -> Option<Option<&V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.map.get(k).map(|s| s.val.as_ref())
+    }
+
+    /// The value of `k` to change in place: marks it written by
+    /// transaction `tx` (0: no journal; the caller then drops the whole
+    /// cache on failure).
+    pub(crate) fn write(
+        &mut self,
+        base: &dyn StateView,
+        k: &K,
+        tx: u32,
+    ) -> MResult<&mut Option<V>> {
+        let slot = Self::slot(&mut self.map, k, base, self.key, self.dec)?;
+        if tx != 0 && slot.tx != tx {
+            self.undo.push((k.clone(), Some(slot.clone())));
+            slot.tx = tx;
+        }
+        slot.written = true;
+        Ok(&mut slot.val)
+    }
+
+    /// Sets `k` to `v` without reading it first.
+    pub(crate) fn put(&mut self, k: K, v: Option<V>, tx: u32) {
+        match self.map.entry(k) {
+            Entry::Occupied(mut o) => {
+                let slot = o.get_mut();
+                if tx != 0 && slot.tx != tx {
+                    let old = slot.clone();
+                    slot.tx = tx;
+                    self.undo.push((o.key().clone(), Some(old)));
+                }
+                let slot = o.get_mut();
+                slot.val = v;
+                slot.written = true;
+            }
+            Entry::Vacant(e) => {
+                if tx != 0 {
+                    self.undo.push((e.key().clone(), None));
+                }
+                e.insert(Slot {
+                    val: v,
+                    written: true,
+                    tx,
+                });
+            }
+        }
+    }
+
+    /// Undoes the open transaction's writes.
+    pub(crate) fn rollback(&mut self) {
+        while let Some((k, old)) = self.undo.pop() {
+            match old {
+                Some(s) => self.map.insert(k, s),
+                None => self.map.remove(&k),
+            };
+        }
+    }
+
+    /// Keeps the open transaction's writes.
+    pub(crate) fn commit(&mut self) {
+        self.undo.clear();
+    }
+
+    /// Adds the keys the open transaction wrote and their bytes (key plus
+    /// encoded value; 0 for a delete) to `keys` and `bytes`.
+    pub(crate) fn tx_cost(&self, keys: &mut u64, bytes: &mut u64) {
+        for (k, _) in &self.undo {
+            let val = self.map.get(k).and_then(|s| s.val.as_ref());
+            let n = (self.key)(k).len() + val.map_or(0, |v| (self.enc)(v).len());
+            *keys = keys.saturating_add(1);
+            *bytes = bytes.saturating_add(n as u64);
+        }
+    }
+
+    /// Appends every written record, encoded, in key order.
+    pub(crate) fn write_back(&self, out: &mut Vec<Write>) {
+        for (k, s) in &self.map {
+            if s.written {
+                out.push(((self.key)(k), s.val.as_ref().map(self.enc)));
+            }
+        }
+    }
+}
