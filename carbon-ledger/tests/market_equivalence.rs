@@ -113,3 +113,33 @@ fn one_context_for_many_orders_reproduces_the_recorded_writes_and_events() {
     let digest = Hash32::digest(&[codec::encode(&writes), codec::encode(&events)].concat());
     check_vector("market_one_context.txt", &[digest.to_string()]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
+
+    /// The per-block context (records cached across transactions, a failed
+    /// transaction undone inside it) against one block per transaction
+    /// (a fresh context each): the same receipts and the same final state.
+    #[test]
+    fn one_block_of_many_transactions_equals_one_block_per_transaction(
+        ops in proptest::collection::vec(op(), 1..60)
+    ) {
+        let mut whole = setup();
+        let mut single = setup();
+        let mut txs = Vec::new();
+        for op in &ops {
+            if !matches!(op, Op::NextDay) {
+                txs.push(to_tx(&whole, op));
+            }
+        }
+        let signed = whole.sign_all(txs);
+        let receipts = whole.commit(&signed);
+        let mut one_by_one = Vec::new();
+        for tx in &signed {
+            one_by_one.extend(single.commit(std::slice::from_ref(tx)));
+        }
+        proptest::prop_assert_eq!(&receipts, &one_by_one);
+        proptest::prop_assert!(whole.state == single.state, "final states differ");
+        whole.check_invariants();
+    }
+}
