@@ -10,6 +10,11 @@ use super::records::{CreditRecord, Period};
 use super::types::{AccountRecord, Asset, Order, OrderId, PeriodId, Role};
 use crate::types::AccountId;
 
+/// A balance or escrow record: absent when zero.
+fn nonzero(v: u64) -> Option<u64> {
+    (v != 0).then_some(v)
+}
+
 impl Ctx<'_> {
     /// An account's record.
     pub(crate) fn account(&mut self, a: &AccountId) -> MResult<Option<AccountRecord>> {
@@ -50,59 +55,43 @@ impl Ctx<'_> {
             .unwrap_or(0))
     }
 
-    /// Sets a balance (0 deletes the record).
-    fn set_balance(&mut self, a: &AccountId, asset: &Asset, v: u64) -> MResult<()> {
-        *self.t.bal.write(self.base, &(*a, *asset), self.tx)? = (v != 0).then_some(v);
+    pub(crate) fn credit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
+        let slot = self.t.bal.write(self.base, &(*a, *asset), self.tx)?;
+        *slot = nonzero(add(slot.unwrap_or(0), amount)?);
         Ok(())
     }
 
-    pub(crate) fn credit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let b = add(self.balance(a, asset)?, amount)?;
-        self.set_balance(a, asset, b)
-    }
-
     pub(crate) fn debit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let have = self.balance(a, asset)?;
+        let slot = self.t.bal.write(self.base, &(*a, *asset), self.tx)?;
+        let have = slot.unwrap_or(0);
         let left = have.checked_sub(amount).ok_or(MarketError::Insufficient {
             asset: *asset,
             need: amount,
             have,
         })?;
-        self.set_balance(a, asset, left)
-    }
-
-    /// Locked in orders and agreements.
-    pub(crate) fn escrow(&mut self, a: &AccountId, asset: &Asset) -> MResult<u64> {
-        Ok(self
-            .t
-            .esc
-            .get(self.base, &(*a, *asset))?
-            .copied()
-            .unwrap_or(0))
-    }
-
-    fn set_escrow(&mut self, a: &AccountId, asset: &Asset, v: u64) -> MResult<()> {
-        *self.t.esc.write(self.base, &(*a, *asset), self.tx)? = (v != 0).then_some(v);
+        *slot = nonzero(left);
         Ok(())
     }
 
     /// Moves `amount` from the balance into escrow.
     pub(crate) fn lock(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
         self.debit(a, asset, amount)?;
-        let e = add(self.escrow(a, asset)?, amount)?;
-        self.set_escrow(a, asset, e)
+        let slot = self.t.esc.write(self.base, &(*a, *asset), self.tx)?;
+        *slot = nonzero(add(slot.unwrap_or(0), amount)?);
+        Ok(())
     }
 
     /// Takes `amount` out of escrow (to settle or to return).
     pub(crate) fn unlock(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let have = self.escrow(a, asset)?;
-        let left = have.checked_sub(amount).ok_or_else(|| {
+        let slot = self.t.esc.write(self.base, &(*a, *asset), self.tx)?;
+        let left = slot.unwrap_or(0).checked_sub(amount).ok_or_else(|| {
             Fail::Fatal(crate::store::corrupt(
                 "market escrow".into(),
                 "escrow below an order's lock",
             ))
         })?;
-        self.set_escrow(a, asset, left)
+        *slot = nonzero(left);
+        Ok(())
     }
 
     /// Global counters of an asset.

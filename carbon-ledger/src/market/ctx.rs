@@ -19,7 +19,7 @@ use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
 use super::records::Period;
-use super::table::{Table, Write, dec_bcs};
+use super::table::{Table, Write, dec_bcs, dec_u64, enc_bcs as enc, enc_u64, enc_u64_list};
 use super::types::{
     AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
     Trade,
@@ -43,8 +43,12 @@ pub struct Supply {
     pub burned: u64,
 }
 
-fn enc<V: Serialize>(v: &V) -> Vec<u8> {
-    codec::encode(v)
+fn enc_ids(v: &Vec<OrderId>) -> Vec<u8> {
+    enc_u64_list(v.iter().map(|o| o.0))
+}
+
+fn enc_prices(v: &Vec<u64>) -> Vec<u8> {
+    enc_u64_list(v.iter().copied())
 }
 
 /// The typed caches, one per record kind.
@@ -132,15 +136,15 @@ impl Tables {
     fn new() -> Self {
         Tables {
             raw: Table::new(Clone::clone, Clone::clone, |b| Ok(b.to_vec())),
-            nonce: Table::new(keys::nonce, enc, dec_bcs),
+            nonce: Table::new(keys::nonce, enc_u64, dec_u64),
             acct: Table::new(keys::account, enc, dec_bcs),
-            bal: Table::new(|k| keys::balance(&k.0, &k.1), enc, dec_bcs),
-            esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc, dec_bcs),
-            seq: Table::new(|k| keys::seq(k), enc, dec_bcs),
+            bal: Table::new(|k| keys::balance(&k.0, &k.1), enc_u64, dec_u64),
+            esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc_u64, dec_u64),
+            seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
             order: Table::new(|k| keys::order(*k), enc, dec_bcs),
-            aord: Table::new(keys::account_orders, enc, dec_bcs),
-            px: Table::new(|k| keys::prices(&k.0, k.1), enc, dec_bcs),
-            lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc, dec_bcs),
+            aord: Table::new(keys::account_orders, enc_ids, dec_bcs),
+            px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_bcs),
+            lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_bcs),
             inst: Table::new(keys::instrument, enc, dec_bcs),
             day: Table::new(|k| keys::day(&k.0, k.1), enc, dec_bcs),
             trade: Table::new(|k| keys::trade(*k), enc, dec_bcs),

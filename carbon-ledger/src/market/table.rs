@@ -47,6 +47,48 @@ pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
     crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
 }
 
+/// Encodes a record as BCS (the one canonical encoding; presized so small
+/// records do not reallocate).
+pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    bcs::serialize_into(&mut out, v)
+        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
+    out
+}
+
+/// BCS of a `u64`: 8 bytes little-endian.
+pub(crate) fn enc_u64(v: &u64) -> Vec<u8> {
+    v.to_le_bytes().to_vec()
+}
+
+/// Decodes a BCS `u64` (exactly 8 bytes; anything else fails as BCS does).
+pub(crate) fn dec_u64(b: &[u8]) -> MResult<u64> {
+    match <[u8; 8]>::try_from(b) {
+        Ok(a) => Ok(u64::from_le_bytes(a)),
+        Err(_) => dec_bcs(b),
+    }
+}
+
+/// BCS of a list of `u64`s (or of newtypes of one): ULEB128 length, then
+/// each 8 bytes little-endian.
+pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + 8 * items.len());
+    let mut n = items.len() as u64;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    for x in items {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
 impl<K: Ord + Clone, V: Clone> Table<K, V> {
     /// An empty cache: `key` builds a record's state key, `enc`/`dec`
     /// are its value codec.
@@ -181,5 +223,27 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
                 out.push(((self.key)(k), s.val.as_ref().map(self.enc)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec;
+
+    #[test]
+    fn fast_encoders_are_exactly_bcs() {
+        for n in [0usize, 1, 127, 128, 300, 20_000] {
+            let v: Vec<u64> = (0..n as u64).map(|i| i * 0x0101_0101_0101).collect();
+            assert_eq!(enc_u64_list(v.iter().copied()), codec::encode(&v), "{n} items");
+        }
+        for x in [0u64, 1, u64::MAX, 0x1234_5678_9abc] {
+            assert_eq!(enc_u64(&x), codec::encode(&x));
+            assert_eq!(dec_u64(&enc_u64(&x)).ok(), Some(x));
+        }
+        assert!(dec_u64(&[1, 2, 3]).is_err());
+        assert!(dec_u64(&[0; 9]).is_err());
+        let rec = (7u32, String::from("name"), Some(3u64));
+        assert_eq!(enc_bcs(&rec), codec::encode(&rec));
     }
 }
