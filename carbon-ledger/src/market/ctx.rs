@@ -70,66 +70,19 @@ pub(crate) struct Tables {
     pub(crate) period: Table<PeriodId, Period>,
 }
 
+/// Runs `$body` with `$x` bound to each table in turn: `&mut` with `mut`,
+/// by value with `move` (the field list is written once, here).
 macro_rules! each_table {
-    ($t:expr, |$x:ident| $body:expr) => {{
-        let t = $t;
-        {
-            let $x = &mut t.raw;
-            $body;
-        }
-        {
-            let $x = &mut t.nonce;
-            $body;
-        }
-        {
-            let $x = &mut t.acct;
-            $body;
-        }
-        {
-            let $x = &mut t.bal;
-            $body;
-        }
-        {
-            let $x = &mut t.esc;
-            $body;
-        }
-        {
-            let $x = &mut t.seq;
-            $body;
-        }
-        {
-            let $x = &mut t.order;
-            $body;
-        }
-        {
-            let $x = &mut t.aord;
-            $body;
-        }
-        {
-            let $x = &mut t.px;
-            $body;
-        }
-        {
-            let $x = &mut t.lvl;
-            $body;
-        }
-        {
-            let $x = &mut t.inst;
-            $body;
-        }
-        {
-            let $x = &mut t.day;
-            $body;
-        }
-        {
-            let $x = &mut t.trade;
-            $body;
-        }
-        {
-            let $x = &mut t.period;
-            $body;
-        }
+    (@ mut $t:expr, |$x:ident| $body:expr, $($f:ident)*) => {{
+        $( { let $x = &mut $t.$f; $body; } )*
     }};
+    (@ move $t:expr, |$x:ident| $body:expr, $($f:ident)*) => {{
+        $( { let $x = $t.$f; $body; } )*
+    }};
+    ($mode:tt $t:expr, |$x:ident| $body:expr) => {
+        each_table!(@ $mode $t, |$x| $body,
+            raw nonce acct bal esc seq order aord px lvl inst day trade period)
+    };
 }
 
 impl Tables {
@@ -183,8 +136,8 @@ impl<'a> Ctx<'a> {
     /// Ends the context: its writes and events.
     pub fn finish(self) -> (WriteSet, Vec<MarketEvent>) {
         let mut out: Vec<Write> = Vec::new();
-        let mut t = self.t;
-        each_table!(&mut t, |x| x.write_back(&mut out));
+        let t = self.t;
+        each_table!(move t, |x| x.write_back(&mut out));
         (out.into_iter().collect(), self.events)
     }
 
@@ -197,13 +150,13 @@ impl<'a> Ctx<'a> {
 
     /// Keeps the open transaction's changes; returns its events.
     pub(crate) fn commit(&mut self) -> Vec<MarketEvent> {
-        each_table!(&mut self.t, |x| x.commit());
+        each_table!(mut self.t, |x| x.commit());
         std::mem::take(&mut self.events)
     }
 
     /// Undoes the open transaction's changes and drops its events.
     pub(crate) fn rollback(&mut self) {
-        each_table!(&mut self.t, |x| x.rollback());
+        each_table!(mut self.t, |x| x.rollback());
         self.events.clear();
         // A parameter may have been set by the undone transaction.
         self.params = None;
@@ -213,7 +166,7 @@ impl<'a> Ctx<'a> {
     /// encoded values), as a receipt counts them.
     pub(crate) fn tx_cost(&mut self) -> (u64, u64) {
         let (mut keys, mut bytes) = (0, 0);
-        each_table!(&mut self.t, |x| x.tx_cost(&mut keys, &mut bytes));
+        each_table!(mut self.t, |x| x.tx_cost(&mut keys, &mut bytes));
         (keys, bytes)
     }
 

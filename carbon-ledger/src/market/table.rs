@@ -25,6 +25,9 @@ struct Slot<V> {
     written: bool,
     /// The transaction that last journaled it (0: none).
     tx: u32,
+    /// Its state key, if built already (when it was read from the base);
+    /// reused at write-back.
+    key: Option<Vec<u8>>,
 }
 
 /// A write-back entry: state key and new value (`None` deletes).
@@ -116,7 +119,8 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         match map.entry(k.clone()) {
             Entry::Occupied(o) => Ok(o.into_mut()),
             Entry::Vacant(v) => {
-                let val = match base.get(&key(k))? {
+                let kb = key(k);
+                let val = match base.get(&kb)? {
                     Some(b) => Some(dec(&b)?),
                     None => None,
                 };
@@ -124,6 +128,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
                     val,
                     written: false,
                     tx: 0,
+                    key: Some(kb),
                 }))
             }
         }
@@ -185,6 +190,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
                     val: v,
                     written: true,
                     tx,
+                    key: None,
                 });
             }
         }
@@ -209,18 +215,24 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
     /// encoded value; 0 for a delete) to `keys` and `bytes`.
     pub(crate) fn tx_cost(&self, keys: &mut u64, bytes: &mut u64) {
         for (k, _) in &self.undo {
-            let val = self.map.get(k).and_then(|s| s.val.as_ref());
-            let n = (self.key)(k).len() + val.map_or(0, |v| (self.enc)(v).len());
+            let slot = self.map.get(k);
+            let key_len = match slot.and_then(|s| s.key.as_ref()) {
+                Some(kb) => kb.len(),
+                None => (self.key)(k).len(),
+            };
+            let val = slot.and_then(|s| s.val.as_ref());
+            let n = key_len + val.map_or(0, |v| (self.enc)(v).len());
             *keys = keys.saturating_add(1);
             *bytes = bytes.saturating_add(n as u64);
         }
     }
 
     /// Appends every written record, encoded, in key order.
-    pub(crate) fn write_back(&self, out: &mut Vec<Write>) {
-        for (k, s) in &self.map {
+    pub(crate) fn write_back(self, out: &mut Vec<Write>) {
+        for (k, s) in self.map {
             if s.written {
-                out.push(((self.key)(k), s.val.as_ref().map(self.enc)));
+                let key = s.key.unwrap_or_else(|| (self.key)(&k));
+                out.push((key, s.val.as_ref().map(self.enc)));
             }
         }
     }
@@ -235,7 +247,11 @@ mod tests {
     fn fast_encoders_are_exactly_bcs() {
         for n in [0usize, 1, 127, 128, 300, 20_000] {
             let v: Vec<u64> = (0..n as u64).map(|i| i * 0x0101_0101_0101).collect();
-            assert_eq!(enc_u64_list(v.iter().copied()), codec::encode(&v), "{n} items");
+            assert_eq!(
+                enc_u64_list(v.iter().copied()),
+                codec::encode(&v),
+                "{n} items"
+            );
         }
         for x in [0u64, 1, u64::MAX, 0x1234_5678_9abc] {
             assert_eq!(enc_u64(&x), codec::encode(&x));
