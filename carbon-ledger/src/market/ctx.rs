@@ -19,7 +19,9 @@ use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
 use super::records::Period;
-use super::table::{Table, Write, dec_bcs, dec_u64, enc_bcs as enc, enc_u64, enc_u64_list};
+use super::table::{
+    Table, Write, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list,
+};
 use super::types::{
     AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
     Trade,
@@ -49,6 +51,10 @@ fn enc_ids(v: &Vec<OrderId>) -> Vec<u8> {
 
 fn enc_prices(v: &Vec<u64>) -> Vec<u8> {
     enc_u64_list(v.iter().copied())
+}
+
+fn dec_ids(b: &[u8]) -> MResult<Vec<OrderId>> {
+    Ok(dec_u64_list(b)?.into_iter().map(OrderId).collect())
 }
 
 /// The typed caches, one per record kind.
@@ -95,9 +101,9 @@ impl Tables {
             esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc_u64, dec_u64),
             seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
             order: Table::new(|k| keys::order(*k), enc, dec_bcs),
-            aord: Table::new(keys::account_orders, enc_ids, dec_bcs),
-            px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_bcs),
-            lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_bcs),
+            aord: Table::new(keys::account_orders, enc_ids, dec_ids),
+            px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_u64_list),
+            lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_ids),
             inst: Table::new(keys::instrument, enc, dec_bcs),
             day: Table::new(|k| keys::day(&k.0, k.1), enc, dec_bcs),
             trade: Table::new(|k| keys::trade(*k), enc, dec_bcs),

@@ -92,6 +92,29 @@ pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8>
     out
 }
 
+/// Decodes a BCS list of `u64`s. The common case — a minimal ULEB128
+/// length followed by exactly that many 8-byte items — is read directly;
+/// anything else goes to the BCS decoder, which accepts or rejects it
+/// (so the result is always the one BCS gives).
+pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
+    let mut n: u64 = 0;
+    for (i, byte) in b.iter().take(5).enumerate() {
+        n |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let body = &b[i + 1..];
+            let minimal = i == 0 || *byte != 0;
+            if minimal && n <= i32::MAX as u64 && body.len() as u64 == n * 8 {
+                return Ok(body
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8")))
+                    .collect());
+            }
+            break;
+        }
+    }
+    dec_bcs(b)
+}
+
 impl<K: Ord + Clone, V: Clone> Table<K, V> {
     /// An empty cache: `key` builds a record's state key, `enc`/`dec`
     /// are its value codec.
@@ -259,7 +282,38 @@ mod tests {
         }
         assert!(dec_u64(&[1, 2, 3]).is_err());
         assert!(dec_u64(&[0; 9]).is_err());
+        for n in [0usize, 1, 127, 128, 300] {
+            let v: Vec<u64> = (0..n as u64)
+                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                .collect();
+            assert_eq!(dec_u64_list(&codec::encode(&v)).ok(), Some(v));
+        }
         let rec = (7u32, String::from("name"), Some(3u64));
         assert_eq!(enc_bcs(&rec), codec::encode(&rec));
+    }
+}
+
+#[cfg(test)]
+mod list_decoding {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// On any bytes, the fast list decoder accepts exactly what BCS
+        /// accepts, with the same value.
+        #[test]
+        fn fast_list_decoder_agrees_with_bcs(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
+            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
+        }
+
+        #[test]
+        fn fast_list_decoder_agrees_with_bcs_on_lists(v in proptest::collection::vec(any::<u64>(), 0..40), cut in 0usize..8) {
+            let mut bytes = crate::codec::encode(&v);
+            let n = bytes.len().saturating_sub(cut);
+            bytes.truncate(n);
+            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
+            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
+        }
     }
 }
