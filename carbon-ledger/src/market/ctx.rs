@@ -45,10 +45,13 @@ pub struct Supply {
     pub burned: u64,
 }
 
+// The tables hold `fn(&V)` pointers, so these take `&Vec`.
+#[allow(clippy::ptr_arg)]
 fn enc_ids(v: &Vec<OrderId>) -> Vec<u8> {
     enc_u64_list(v.iter().map(|o| o.0))
 }
 
+#[allow(clippy::ptr_arg)]
 fn enc_prices(v: &Vec<u64>) -> Vec<u8> {
     enc_u64_list(v.iter().copied())
 }
