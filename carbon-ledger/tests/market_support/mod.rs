@@ -204,6 +204,36 @@ impl Chain {
         self.periods.push(PeriodId(p));
     }
 
+    /// Opens period 1 and admits enterprises `seeds`, minting `tokens` fen
+    /// to each; returns allocation lines of `tonnes` each, for
+    /// [`Chain::allocate`].
+    pub fn enterprises(
+        &mut self,
+        seeds: std::ops::RangeInclusive<u16>,
+        tokens: u64,
+        tonnes: u64,
+    ) -> Vec<(AccountId, u64)> {
+        self.open_period(1);
+        let mut lines = Vec::new();
+        for s in seeds {
+            self.member(s, Role::Enterprise);
+            self.mint(s, tokens);
+            lines.push((acct(s), tonnes));
+        }
+        lines
+    }
+
+    /// The regulator allocates period `p`.
+    pub fn allocate(&mut self, p: u32, allocations: Vec<(AccountId, u64)>) -> Receipt {
+        self.ok(
+            REG,
+            MarketTx::Allocate {
+                period: PeriodId(p),
+                allocations,
+            },
+        )
+    }
+
     pub fn order(
         &mut self,
         seed: u16,

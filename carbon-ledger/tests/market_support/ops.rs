@@ -100,13 +100,7 @@ pub fn op() -> impl Strategy<Value = Op> {
 
 pub fn setup() -> Chain {
     let mut c = Chain::new();
-    c.open_period(1);
-    let mut lines = Vec::new();
-    for s in 1..=6 {
-        c.member(s, Role::Enterprise);
-        c.mint(s, 2_000_000_000);
-        lines.push((acct(s), 300_000));
-    }
+    let lines = c.enterprises(1..=6, 2_000_000_000, 300_000);
     c.member(7, Role::ResourceHolder);
     c.ok(
         8,
@@ -114,13 +108,7 @@ pub fn setup() -> Chain {
             name: "free".into(),
         },
     );
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations: lines,
-        },
-    );
+    c.allocate(1, lines);
     c.ok(
         7,
         MarketTx::RegisterProject {
