@@ -10,7 +10,8 @@
 //! parameters in [`params`]; public market data in [`query`].
 //!
 //! Determinism: no maps are iterated in anything written (lists are
-//! `Vec`s in a defined order, state keys are fixed-width), amounts are
+//! `Vec`s in a defined order, state keys are fixed-width; the context's
+//! caches are `BTreeMap`s written back into an ordered `WriteSet`), amounts are
 //! integers with checked arithmetic (an overflow fails the operation with
 //! [`MarketError::Overflow`]), and time is the agreed block time.
 
