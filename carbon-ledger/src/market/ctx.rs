@@ -80,7 +80,9 @@ pub(crate) struct Tables {
 }
 
 /// Runs `$body` with `$x` bound to each table in turn: `&mut` with `mut`,
-/// by value with `move` (the field list is written once, here).
+/// by value with `move` (the field list is written once, here). The typed
+/// tables come in the byte order of their key prefixes, so that their
+/// write-backs form one sorted run (the write set sorts what it is given).
 macro_rules! each_table {
     (@ mut $t:expr, |$x:ident| $body:expr, $($f:ident)*) => {{
         $( { let $x = &mut $t.$f; $body; } )*
@@ -90,7 +92,7 @@ macro_rules! each_table {
     }};
     ($mode:tt $t:expr, |$x:ident| $body:expr) => {
         each_table!(@ $mode $t, |$x| $body,
-            raw nonce acct bal esc seq order aord px lvl inst day trade period)
+            acct aord bal day esc inst lvl nonce order period px seq trade raw)
     };
 }
 
