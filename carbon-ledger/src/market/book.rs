@@ -11,7 +11,8 @@
 
 use super::accounts::require_not_frozen;
 use super::ctx::Ctx;
-use super::error::{Fail, MResult, MarketError, add, mul};
+use super::error::{Fail, MResult, MarketError};
+use super::escrow::{draw, lock_for};
 use super::events::MarketEvent;
 use super::trade::{self, Fill};
 use super::types::{Asset, Instrument, Order, OrderId, Role, Side};
@@ -24,31 +25,6 @@ pub const MAX_OPEN_ORDERS: usize = 1_000;
 pub const MAX_LEVEL_ORDERS: usize = 10_000;
 /// Most price levels on one side of a book.
 pub const MAX_LEVELS: usize = 10_000;
-
-/// Fee on a trade value, rounded down.
-pub(crate) fn fee(value: u64, bps: u64) -> u64 {
-    u64::try_from(u128::from(value) * u128::from(bps) / 10_000).unwrap_or(u64::MAX)
-}
-
-/// Tokens a buy of `qty` at `price` locks: value plus the fee on it.
-pub(crate) fn buy_lock(qty: u64, price: u64, fee_bps: u64) -> MResult<u64> {
-    let value = mul(qty, price)?;
-    add(value, fee(value, fee_bps))
-}
-
-/// What an order locks and in which asset.
-fn lock_for(
-    inst: &Instrument,
-    side: Side,
-    qty: u64,
-    price: u64,
-    fee_bps: u64,
-) -> MResult<(Asset, u64)> {
-    Ok(match side {
-        Side::Buy => (Asset::Token, buy_lock(qty, price, fee_bps)?),
-        Side::Sell => (inst.asset(), qty),
-    })
-}
 
 /// Fails unless `actor` may trade `inst` on `side`: enterprises trade
 /// everything; resource holders only sell offsets.
@@ -135,27 +111,6 @@ pub(crate) fn place(
         remaining,
     });
     Ok(id)
-}
-
-/// The part of an order's escrow a fill of `q` releases: everything left
-/// if the fill completes the order, else `q` tonnes (sell) or the buy lock
-/// of `q` at the limit (never more than the rest, since the fee rounds
-/// down and floor is superadditive).
-fn draw(order: &mut Order, q: u64, fee_bps: u64) -> MResult<u64> {
-    let part = if q == order.remaining {
-        order.escrow
-    } else {
-        match order.side {
-            Side::Sell => q,
-            Side::Buy => buy_lock(q, order.price, fee_bps)?,
-        }
-    };
-    order.escrow = order
-        .escrow
-        .checked_sub(part)
-        .ok_or(MarketError::Overflow)?;
-    order.remaining -= q;
-    Ok(part)
 }
 
 fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {

@@ -22,6 +22,7 @@ mod book;
 mod compliance;
 mod ctx;
 mod error;
+mod escrow;
 mod events;
 pub mod keys;
 mod offsets;

@@ -2,9 +2,10 @@
 //! operation), market data updates, and bilateral block trades.
 
 use super::accounts::registered;
-use super::book::{buy_lock, fee, require_trader};
+use super::book::require_trader;
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError, add, mul};
+use super::escrow::{buy_lock, fee};
 use super::events::MarketEvent;
 use super::keys;
 use super::records::Agreement;
