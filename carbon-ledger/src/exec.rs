@@ -12,7 +12,7 @@
 //!    nothing, not even its nonce: nothing a frozen account does changes
 //!    state;
 //! 4. otherwise the nonce is consumed and the payload runs in its own
-//!    overlay; if it fails (receipt `Failed` with the
+//!    overlay (EVM payloads in [`crate::evm::execute_tx`]); if it fails (receipt `Failed` with the
 //!    [`MarketError::code`]) its writes are dropped and only the nonce is
 //!    written.
 //!
@@ -29,6 +29,18 @@ use crate::receipt::{Cost, Event, Receipt, TxStatus};
 use crate::state::{Entry, Overlay, StateView, WriteSet};
 use crate::tx::{Payload, Transaction, verify_batch};
 use crate::types::{ChainId, TimestampMs};
+
+#[cfg(feature = "evm")]
+use crate::evm::EvmBlock;
+/// Per-block EVM cache (nothing without the `evm` feature).
+#[cfg(not(feature = "evm"))]
+struct EvmBlock;
+#[cfg(not(feature = "evm"))]
+impl EvmBlock {
+    fn new() -> Self {
+        EvmBlock
+    }
+}
 
 /// Source name of market events in receipts.
 pub const MARKET_SOURCE: &str = "market";
@@ -49,7 +61,7 @@ pub fn event_topic(name: &str) -> Hash32 {
     Hash32::tagged(b"carbon/market/event/v1", &[name.as_bytes()])
 }
 
-fn to_event(e: &MarketEvent) -> Event {
+pub(crate) fn to_event(e: &MarketEvent) -> Event {
     Event {
         source: MARKET_SOURCE.to_string(),
         topics: vec![event_topic(e.name())],
@@ -120,8 +132,9 @@ pub fn execute_verified(
 ) -> Result<BlockOutcome> {
     let mut block = Overlay::new(state);
     let mut receipts = Vec::with_capacity(txs.len());
+    let mut evm = EvmBlock::new();
     for tx in txs {
-        let (receipt, writes) = execute_one(&block, time, tx)?;
+        let (receipt, writes) = execute_one(&block, time, tx, &mut evm)?;
         block.absorb(writes);
         receipts.push(receipt);
     }
@@ -148,6 +161,7 @@ fn execute_one(
     view: &(dyn StateView + '_),
     time: TimestampMs,
     tx: &Transaction,
+    evm: &mut EvmBlock,
 ) -> Result<(Receipt, WriteSet)> {
     let sender = tx.sender_account();
     let expected = market::query::nonce(view, &sender)?;
@@ -166,6 +180,12 @@ fn execute_one(
         return Ok((failed(tx, &MarketError::Overflow), WriteSet::new()));
     };
     nonce_write.put(market::keys::nonce_key(&sender), codec::encode(&next));
+    #[cfg(not(feature = "evm"))]
+    let _ = evm;
+    #[cfg(feature = "evm")]
+    if let Some(done) = crate::evm::execute_tx(view, time, tx, &nonce_write, evm)? {
+        return Ok(done);
+    }
     let mut cx = Ctx::new(view, time);
     let outcome = match &tx.body.payload {
         Payload::Market(m) => market::apply(&mut cx, &sender, m),
@@ -206,7 +226,7 @@ fn execute_one(
     }
 }
 
-fn cost(w: &WriteSet) -> Cost {
+pub(crate) fn cost(w: &WriteSet) -> Cost {
     let mut c = Cost::default();
     for (k, v) in w.iter() {
         c.keys_written = c.keys_written.saturating_add(1);

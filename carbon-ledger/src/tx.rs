@@ -37,6 +37,30 @@ pub enum Payload {
     },
     /// A market operation (issue #6), performed for the sender.
     Market(crate::market::MarketTx),
+    /// Deploy an EVM contract (issue #11): run `init_code`, store what it
+    /// returns as the code of a new contract at the CREATE address of the
+    /// sender's EVM address and EVM nonce (see [`crate::evm`]).
+    Deploy {
+        /// Init code (constructor and arguments), at most
+        /// [`crate::evm::MAX_INIT_CODE_BYTES`].
+        init_code: Vec<u8>,
+        /// Most gas the transaction may use (at most the `evm.tx_gas_limit`
+        /// parameter).
+        gas_limit: u64,
+    },
+    /// Call an EVM contract (or a precompiled market contract) for the
+    /// sender (issue #11).
+    Call {
+        /// The contract's 20-byte EVM address.
+        to: [u8; 20],
+        /// ABI-encoded calldata, at most [`crate::evm::MAX_CALLDATA_BYTES`].
+        input: Vec<u8>,
+        /// Most gas the transaction may use.
+        gas_limit: u64,
+        /// Platform tokens (fen) paid to the contract's account with the
+        /// call (0 for none); visible to the contract as `msg.value`.
+        value: u64,
+    },
 }
 
 /// The signed part of a transaction.

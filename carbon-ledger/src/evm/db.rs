@@ -1,0 +1,222 @@
+//! The adapter between revm's [`Database`] and the ledger state: reads go
+//! through the block's overlay (so a transaction sees the writes of the
+//! block's earlier transactions) and a per-block cache of analysed code;
+//! nothing is written until the executor turns revm's resulting state into
+//! a [`WriteSet`] ([`StateDb::state_writes`]), which the block commits in
+//! its one atomic batch.
+
+use std::collections::HashMap;
+
+use revm::bytecode::Bytecode;
+use revm::database_interface::DBErrorMarker;
+use revm::primitives::{Address, B256, KECCAK_EMPTY, StorageKey, StorageValue, U256};
+use revm::state::{AccountInfo, EvmState};
+use revm::Database;
+
+use super::keys::{self, EvmAccount};
+use super::precompile::MarketJournal;
+use crate::codec;
+use crate::error::Error;
+use crate::state::{StateView, WriteSet};
+use crate::types::{AccountId, TimestampMs};
+
+/// What the EVM keeps for the length of one block: analysed code by hash
+/// (code is immutable, so the cache never goes stale) and the gas the
+/// block's EVM transactions asked for so far.
+#[derive(Default)]
+pub struct EvmBlock {
+    code: HashMap<B256, Bytecode>,
+    /// Sum of the gas limits of the block's EVM transactions so far.
+    pub gas_asked: u64,
+}
+
+impl EvmBlock {
+    /// An empty cache for a new block.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// A state read failed; the real error is kept in [`StateDb::fatal`].
+#[derive(Debug, thiserror::Error)]
+#[error("ledger state read failed")]
+pub struct DbFailed;
+
+impl DBErrorMarker for DbFailed {}
+
+/// revm's database over a ledger [`StateView`], for one transaction.
+pub struct StateDb<'a> {
+    pub(crate) view: &'a (dyn StateView + 'a),
+    code: &'a mut HashMap<B256, Bytecode>,
+    /// The first read failure (a corrupt store): aborts the block.
+    pub(crate) fatal: Option<Error>,
+    /// The transaction's signer (for `msg.sender` resolution).
+    pub(crate) origin: AccountId,
+    /// Block time.
+    pub(crate) time: TimestampMs,
+    /// Balance the signer's address shows for this transaction (`value`).
+    grant: Option<(Address, U256)>,
+    /// Market writes made through the precompile, with their frames.
+    pub(crate) market: MarketJournal,
+}
+
+impl<'a> StateDb<'a> {
+    /// A database over `view` for a transaction signed by `origin`.
+    pub fn new(
+        view: &'a (dyn StateView + 'a),
+        block: &'a mut EvmBlock,
+        origin: AccountId,
+        time: TimestampMs,
+    ) -> Self {
+        StateDb {
+            view,
+            code: &mut block.code,
+            fatal: None,
+            origin,
+            time,
+            grant: None,
+            market: MarketJournal::default(),
+        }
+    }
+
+    /// Lets `addr` show `value` as its balance (the call's `msg.value`).
+    pub(crate) fn grant(&mut self, addr: Address, value: U256) {
+        self.grant = Some((addr, value));
+    }
+
+    fn fail(&mut self, e: Error) -> DbFailed {
+        self.fatal.get_or_insert(e);
+        DbFailed
+    }
+
+    /// The stored account record of `a`.
+    pub(crate) fn account_record(&mut self, a: &Address) -> Result<Option<EvmAccount>, DbFailed> {
+        match self.view.get(&keys::account(a)) {
+            Ok(None) => Ok(None),
+            Ok(Some(b)) => codec::decode(&b, 64, "evm account")
+                .map(Some)
+                .map_err(|e| self.fail(e.into())),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Turns revm's state after a transaction into ledger writes: changed
+    /// account records, new code, changed slots; self-destructed accounts
+    /// and their slots deleted.
+    pub(crate) fn state_writes(&mut self, state: &EvmState) -> crate::Result<WriteSet> {
+        let mut w = WriteSet::new();
+        for (addr, acc) in state {
+            if !acc.is_touched() {
+                continue;
+            }
+            if acc.is_selfdestructed() {
+                w.delete(keys::account(addr));
+                self.delete_slots(addr, &mut w)?;
+                continue;
+            }
+            let info = &acc.info;
+            let code_hash = if info.code_hash == B256::ZERO { KECCAK_EMPTY } else { info.code_hash };
+            if info.nonce == 0 && code_hash == KECCAK_EMPTY {
+                w.delete(keys::account(addr));
+            } else {
+                let orig = acc.original_info();
+                if acc.is_created() || orig.nonce != info.nonce || orig.code_hash != code_hash {
+                    let rec = EvmAccount { nonce: info.nonce, code_hash: code_hash.0 };
+                    w.put(keys::account(addr), codec::encode(&rec));
+                }
+            }
+            if acc.is_created()
+                && let Some(code) = &info.code
+                && code_hash != KECCAK_EMPTY
+            {
+                w.put(keys::code(&code_hash), code.original_bytes().to_vec());
+            }
+            for (slot, v) in &acc.storage {
+                if !v.is_changed() {
+                    continue;
+                }
+                let key = keys::slot(addr, slot);
+                if v.present_value.is_zero() {
+                    w.delete(key);
+                } else {
+                    w.put(key, v.present_value.to_be_bytes::<32>().to_vec());
+                }
+            }
+        }
+        Ok(w)
+    }
+
+    fn delete_slots(&mut self, addr: &Address, w: &mut WriteSet) -> crate::Result<()> {
+        let prefix = keys::slots(addr);
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self.view.scan_prefix(&prefix, after.as_deref(), 256)?;
+            for (k, _) in &page {
+                w.delete(k.clone());
+            }
+            match page.last() {
+                Some((k, _)) if page.len() == 256 => after = Some(k.clone()),
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+impl Database for StateDb<'_> {
+    type Error = DbFailed;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbFailed> {
+        let balance = match self.grant {
+            Some((a, v)) if a == address => v,
+            _ => U256::ZERO,
+        };
+        let Some(rec) = self.account_record(&address)? else {
+            return Ok((!balance.is_zero()).then(|| AccountInfo::from_balance(balance)));
+        };
+        let hash = B256::from(rec.code_hash);
+        let mut info = AccountInfo::from_balance(balance);
+        info.nonce = rec.nonce;
+        info.code_hash = hash;
+        if hash != KECCAK_EMPTY {
+            info.code = Some(self.code_by_hash(hash)?);
+        }
+        Ok(Some(info))
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbFailed> {
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        if let Some(c) = self.code.get(&code_hash) {
+            return Ok(c.clone());
+        }
+        let raw = match self.view.get(&keys::code(&code_hash)) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                let e = crate::store::corrupt(format!("evm code {code_hash}"), "missing");
+                return Err(self.fail(e));
+            }
+            Err(e) => return Err(self.fail(e)),
+        };
+        let code = Bytecode::new_raw_checked(raw.into())
+            .map_err(|_| self.fail(crate::store::corrupt(format!("evm code {code_hash}"), "undecodable")))?;
+        self.code.insert(code_hash, code.clone());
+        Ok(code)
+    }
+
+    fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, DbFailed> {
+        match self.view.get(&keys::slot(&address, &index)) {
+            Ok(None) => Ok(U256::ZERO),
+            Ok(Some(b)) if b.len() == 32 => Ok(U256::from_be_slice(&b)),
+            Ok(Some(_)) => Err(self.fail(crate::store::corrupt(
+                format!("evm slot {address} {index}"),
+                "not 32 bytes",
+            ))),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn block_hash(&mut self, _number: u64) -> Result<B256, DbFailed> {
+        Ok(B256::ZERO)
+    }
+}

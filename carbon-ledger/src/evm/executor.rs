@@ -1,0 +1,270 @@
+//! Executing `Deploy` and `Call` transactions inside a block.
+
+use revm::context::{BlockEnv, CfgEnv, Context, Journal, TxEnv};
+use revm::context_interface::ContextTr;
+use revm::context_interface::result::{EVMError, ExecutionResult};
+use revm::handler::{ExecuteEvm, MainBuilder};
+use revm::primitives::{Address, Bytes, TxKind, U256};
+use revm::state::EvmState;
+
+use super::db::{EvmBlock, StateDb};
+use super::logs::{decode_revert, receipt_events};
+use super::params::EvmParams;
+use super::precompile::CarbonPrecompiles;
+use super::{
+    CODE_HALTED, CODE_REVERTED, EVM_CHAIN_ID, EvmError, MAX_CALLDATA_BYTES, MAX_CODE_BYTES,
+    MAX_INIT_CODE_BYTES, SPEC, address,
+};
+use crate::error::Result;
+use crate::market::{self, Asset, Ctx, Fail, MarketTx, Role};
+use crate::receipt::{Cost, Event, Receipt, TxStatus};
+use crate::state::{Overlay, StateView, WriteSet};
+use crate::tx::{Payload, Transaction};
+use crate::types::{AccountId, TimestampMs};
+
+/// Checks what can be checked without state: sizes and a non-zero gas
+/// limit. Mempools and the RPC layer call it to reject malformed
+/// transactions early; the executor calls it again.
+pub fn check_payload(p: &Payload) -> Result<(), EvmError> {
+    match p {
+        Payload::Deploy { init_code, gas_limit } => {
+            if init_code.is_empty() {
+                return Err(EvmError::EmptyInitCode);
+            }
+            if init_code.len() > MAX_INIT_CODE_BYTES {
+                return Err(EvmError::InitCodeTooLarge { len: init_code.len(), max: MAX_INIT_CODE_BYTES });
+            }
+            check_gas(*gas_limit, u64::MAX)
+        }
+        Payload::Call { input, gas_limit, .. } => {
+            if input.len() > MAX_CALLDATA_BYTES {
+                return Err(EvmError::CalldataTooLarge { len: input.len(), max: MAX_CALLDATA_BYTES });
+            }
+            check_gas(*gas_limit, u64::MAX)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_gas(got: u64, max: u64) -> Result<(), EvmError> {
+    if !(21_000..=max).contains(&got) {
+        return Err(EvmError::GasLimit { got, max });
+    }
+    Ok(())
+}
+
+/// What one EVM run produced.
+pub(crate) struct Run {
+    pub result: ExecutionResult,
+    pub writes: WriteSet,
+    pub events: Vec<Event>,
+}
+
+/// Runs one EVM transaction over `db` (nothing is written anywhere: the
+/// writes come back in [`Run`], EVM and market ones merged on success).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run(
+    mut db: StateDb<'_>,
+    caller: Address,
+    kind: TxKind,
+    data: Vec<u8>,
+    gas_limit: u64,
+    value: u64,
+) -> Result<std::result::Result<Run, EvmError>> {
+    let time = db.time;
+    let nonce = db.account_record(&caller).map_err(|_| take_fatal(&mut db))?.map_or(0, |a| a.nonce);
+    if value > 0 {
+        db.grant(caller, U256::from(value));
+    }
+    let mut ctx: Context<BlockEnv, TxEnv, CfgEnv, StateDb<'_>, Journal<StateDb<'_>>, ()> = Context::new(db, SPEC);
+    ctx.modify_cfg(|c| {
+        c.chain_id = EVM_CHAIN_ID;
+        c.tx_chain_id_check = false;
+        c.limit_contract_code_size = Some(MAX_CODE_BYTES);
+        c.limit_contract_initcode_size = Some(MAX_INIT_CODE_BYTES);
+    });
+    ctx.modify_block(|b| {
+        b.timestamp = U256::from(time.0 / 1000);
+        b.gas_limit = u64::MAX;
+        b.basefee = 0;
+    });
+    let mut evm = ctx.build_mainnet().with_precompiles(CarbonPrecompiles::new());
+    let tx = TxEnv::builder()
+        .caller(caller)
+        .kind(kind)
+        .data(Bytes::from(data))
+        .gas_limit(gas_limit)
+        .gas_price(0)
+        .value(U256::from(value))
+        .nonce(nonce)
+        .build_fill();
+    let out = evm.transact(tx);
+    let db = evm.ctx.db_mut();
+    let out = match out {
+        Ok(o) => o,
+        Err(EVMError::Transaction(e)) => return Ok(Err(EvmError::Rejected(e.to_string()))),
+        Err(_) => return Err(take_fatal(db)),
+    };
+    if let Some(e) = db.fatal.take() {
+        return Err(e);
+    }
+    finish(db, out.result, &out.state, caller, kind, value)
+}
+
+fn take_fatal(db: &mut StateDb<'_>) -> crate::Error {
+    db.fatal
+        .take()
+        .unwrap_or_else(|| crate::store::corrupt("evm execution".into(), "revm reported an internal error"))
+}
+
+fn finish(
+    db: &mut StateDb<'_>,
+    result: ExecutionResult,
+    state: &EvmState,
+    caller: Address,
+    kind: TxKind,
+    value: u64,
+) -> Result<std::result::Result<Run, EvmError>> {
+    // Only the market moves value: EVM balances must end where they began
+    // (the grant moved to the callee, or nothing).
+    for (a, acc) in state {
+        let keep = matches!(kind, TxKind::Call(to) if to == *a) && acc.info.balance == U256::from(value);
+        if !acc.info.balance.is_zero() && !keep && *a != caller {
+            return Ok(Err(EvmError::NativeValue));
+        }
+    }
+    let mut writes = db.state_writes(state)?;
+    let events = match &result {
+        ExecutionResult::Success { logs, .. } => {
+            db.market.reconcile(logs);
+            writes.extend(db.market.writes());
+            receipt_events(logs, &db.market)
+        }
+        // A failed run keeps only the sender's EVM nonce bump.
+        _ => {
+            let caller_key = super::keys::account(&caller);
+            let mut only = WriteSet::new();
+            if let Some(v) = writes.get(&caller_key) {
+                match v {
+                    Some(v) => only.put(caller_key, v.to_vec()),
+                    None => only.delete(caller_key),
+                }
+            }
+            writes = only;
+            Vec::new()
+        }
+    };
+    Ok(Ok(Run { result, writes, events }))
+}
+
+fn fail(tx: &Transaction, code: u32, reason: String, writes: &WriteSet, gas: u64) -> Receipt {
+    let mut cost = crate::exec::cost(writes);
+    cost.gas_used = gas;
+    Receipt { tx: tx.hash(), status: TxStatus::Failed { code, reason }, events: Vec::new(), cost }
+}
+
+fn may_deploy(view: &dyn StateView, p: &EvmParams, sender: &AccountId) -> Result<bool> {
+    if let Some(list) = &p.deployers {
+        return Ok(list.contains(sender));
+    }
+    let reg = view.get(crate::genesis::KEY_REGULATOR)?;
+    if reg.as_deref() == Some(sender.0.as_slice()) {
+        return Ok(true);
+    }
+    Ok(market::query::account(view, sender)?.is_some_and(|a| a.role().is_some_and(|r| matches!(r, Role::Enterprise | Role::ResourceHolder | Role::Verifier))))
+}
+
+/// Executes `tx` if it is an EVM payload (`None` otherwise), for a sender
+/// whose nonce and standing [`crate::exec`] has checked; `nonce_write`
+/// consumes the ledger nonce and is kept whatever happens.
+pub fn execute_tx(
+    view: &(dyn StateView + '_),
+    time: TimestampMs,
+    tx: &Transaction,
+    nonce_write: &WriteSet,
+    block: &mut EvmBlock,
+) -> Result<Option<(Receipt, WriteSet)>> {
+    let (kind, data, gas_limit, value) = match &tx.body.payload {
+        Payload::Deploy { init_code, gas_limit } => (TxKind::Create, init_code, *gas_limit, 0),
+        Payload::Call { to, input, gas_limit, value } => (TxKind::Call(Address::from(*to)), input, *gas_limit, *value),
+        _ => return Ok(None),
+    };
+    let sender = tx.sender_account();
+    let refuse = |e: EvmError| Ok(Some((fail(tx, e.code(), e.to_string(), nonce_write, 0), nonce_write.clone())));
+    if let Err(e) = check_payload(&tx.body.payload) {
+        return refuse(e);
+    }
+    let params = EvmParams::load(view)?;
+    if let Err(e) = check_gas(gas_limit, params.tx_gas_limit) {
+        return refuse(e);
+    }
+    let asked = block.gas_asked.saturating_add(gas_limit);
+    if asked > params.block_gas_limit {
+        return refuse(EvmError::BlockGasExhausted { used: block.gas_asked, asked: gas_limit, limit: params.block_gas_limit });
+    }
+    block.gas_asked = asked;
+    if kind == TxKind::Create && !may_deploy(view, &params, &sender)? {
+        return refuse(EvmError::DeployNotAllowed(hex::encode(sender.0)));
+    }
+    if let TxKind::Call(to) = kind {
+        let target = address::contract_account(&to);
+        if market::query::account(view, &target)?.is_some_and(|a| a.frozen) {
+            return refuse(EvmError::FrozenContract(super::log_source(&to.0.0)));
+        }
+    }
+    let max_fee = params.fee(gas_limit);
+    let have = market::query::balance(view, &sender, &Asset::Token)?;
+    if max_fee > have {
+        return refuse(EvmError::Fee { need: max_fee, have });
+    }
+    // The value, paid through the market first (every transfer rule).
+    let mut base = Overlay::new(view);
+    base.absorb(nonce_write.clone());
+    let mut paid = WriteSet::new();
+    if let TxKind::Call(to) = kind
+        && value > 0
+    {
+        let mut cx = Ctx::new(&base, time);
+        let op = MarketTx::Transfer { to: address::contract_account(&to), asset: Asset::Token, amount: value };
+        match market::apply(&mut cx, &sender, &op) {
+            Ok(()) => paid = cx.finish().0,
+            Err(Fail::Tx(e)) => {
+                return Ok(Some((fail(tx, e.code(), e.to_string(), nonce_write, 0), nonce_write.clone())));
+            }
+            Err(Fail::Fatal(e)) => return Err(e),
+        }
+    }
+    let mut exec_base = Overlay::new(&base);
+    exec_base.absorb(paid.clone());
+    let db = StateDb::new(&exec_base, block, sender, time);
+    let caller = address::evm_address(&sender);
+    let run = match run(db, caller, kind, data.clone(), gas_limit, value)? {
+        Ok(r) => r,
+        Err(e) => return refuse(e),
+    };
+    let gas = run.result.tx_gas_used();
+    let mut writes = nonce_write.clone();
+    let (status, events) = match run.result {
+        ExecutionResult::Success { .. } => {
+            writes.extend(paid);
+            (TxStatus::Success, run.events)
+        }
+        ExecutionResult::Revert { output, .. } => (TxStatus::Failed { code: CODE_REVERTED, reason: decode_revert(&output) }, Vec::new()),
+        ExecutionResult::Halt { reason, .. } => (TxStatus::Failed { code: CODE_HALTED, reason: format!("halted: {reason:?}") }, Vec::new()),
+    };
+    writes.extend(run.writes);
+    let fee = params.fee(gas);
+    if fee > 0 {
+        let mut fee_base = Overlay::new(view);
+        fee_base.absorb(writes.clone());
+        let mut cx = Ctx::new(&fee_base, time);
+        match cx.debit(&sender, &Asset::Token, fee).and_then(|()| cx.credit(&market::platform_account(), &Asset::Token, fee)) {
+            Ok(()) => writes.extend(cx.finish().0),
+            Err(Fail::Tx(e)) => return Ok(Some((fail(tx, e.code(), e.to_string(), nonce_write, gas), nonce_write.clone()))),
+            Err(Fail::Fatal(e)) => return Err(e),
+        }
+    }
+    let mut cost: Cost = crate::exec::cost(&writes);
+    cost.gas_used = gas;
+    Ok(Some((Receipt { tx: tx.hash(), status, events, cost }, writes)))
+}
