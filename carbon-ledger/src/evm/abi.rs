@@ -61,8 +61,18 @@ const TABLE: &[(&str, Func, usize, bool)] = &[
     ("currentPeriod()", Func::CurrentPeriod, 0, false),
     ("creditScore(bytes32)", Func::CreditScore, 1, false),
     ("register(bytes32)", Func::Register, 1, true),
-    ("transfer(bytes32,uint8,uint32,uint64)", Func::Transfer, 4, true),
-    ("placeOrder(uint8,uint32,uint8,uint64,uint64)", Func::PlaceOrder, 5, true),
+    (
+        "transfer(bytes32,uint8,uint32,uint64)",
+        Func::Transfer,
+        4,
+        true,
+    ),
+    (
+        "placeOrder(uint8,uint32,uint8,uint64,uint64)",
+        Func::PlaceOrder,
+        5,
+        true,
+    ),
     ("cancelOrder(uint64)", Func::CancelOrder, 1, true),
 ];
 
@@ -89,12 +99,21 @@ fn selectors() -> &'static [([u8; 4], usize)] {
 
 /// Decodes calldata into a function and its words.
 pub(crate) fn decode(input: &[u8]) -> Result<Decoded, AbiError> {
-    let sel: [u8; 4] = input.get(..4).and_then(|s| s.try_into().ok()).ok_or(AbiError::UnknownSelector)?;
-    let &(_, i) = selectors().iter().find(|(s, _)| *s == sel).ok_or(AbiError::UnknownSelector)?;
+    let sel: [u8; 4] = input
+        .get(..4)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(AbiError::UnknownSelector)?;
+    let &(_, i) = selectors()
+        .iter()
+        .find(|(s, _)| *s == sel)
+        .ok_or(AbiError::UnknownSelector)?;
     let (_, func, words, writes) = TABLE[i];
     let want = 4 + 32 * words;
     if input.len() != want {
-        return Err(AbiError::Length { want, got: input.len() });
+        return Err(AbiError::Length {
+            want,
+            got: input.len(),
+        });
     }
     let args = input[4..].chunks(32).map(U256::from_be_slice).collect();
     Ok(Decoded { func, writes, args })
@@ -159,7 +178,12 @@ fn current_period(view: &dyn StateView, now: u64) -> crate::Result<Vec<u8>> {
         }
     }
     Ok(match found {
-        Some(p) => words(&[U256::from(1), U256::from(p.id.0), U256::from(p.start.0), U256::from(p.end.0)]),
+        Some(p) => words(&[
+            U256::from(1),
+            U256::from(p.id.0),
+            U256::from(p.start.0),
+            U256::from(p.end.0),
+        ]),
         None => words(&[U256::ZERO; 4]),
     })
 }
@@ -195,17 +219,27 @@ pub(crate) fn read(
             id.0.to_vec()
         }
         Func::LastPrice => match instrument(a, 0) {
-            Ok(i) => words(&[U256::from(market::query::last_price(view, &i)?.unwrap_or(0))]),
+            Ok(i) => words(&[U256::from(
+                market::query::last_price(view, &i)?.unwrap_or(0),
+            )]),
             Err(e) => return Ok(Err(e)),
         },
         Func::BestBid | Func::BestAsk => match instrument(a, 0) {
-            Ok(i) => best(view, &i, if d.func == Func::BestBid { Side::Buy } else { Side::Sell })?,
+            Ok(i) => best(
+                view,
+                &i,
+                if d.func == Func::BestBid {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                },
+            )?,
             Err(e) => return Ok(Err(e)),
         },
         Func::CurrentPeriod => current_period(view, now)?,
-        Func::CreditScore => {
-            words(&[U256::from(market::query::credit(view, &account(a, 0))?.score_bps)])
-        }
+        Func::CreditScore => words(&[U256::from(
+            market::query::credit(view, &account(a, 0))?.score_bps,
+        )]),
         _ => return Ok(Err(AbiError::UnknownSelector)),
     };
     Ok(Ok(out))
@@ -219,7 +253,9 @@ pub(crate) fn operation(d: &Decoded) -> Result<MarketTx, AbiError> {
             let raw = a[0].to_be_bytes::<32>();
             let end = raw.iter().position(|b| *b == 0).unwrap_or(32);
             let name = std::str::from_utf8(&raw[..end]).map_err(|_| AbiError::Range(0))?;
-            MarketTx::Register { name: name.to_string() }
+            MarketTx::Register {
+                name: name.to_string(),
+            }
         }
         Func::Transfer => MarketTx::Transfer {
             to: account(a, 0),
@@ -236,7 +272,9 @@ pub(crate) fn operation(d: &Decoded) -> Result<MarketTx, AbiError> {
             quantity: small(a, 3, 64)?,
             price: small(a, 4, 64)?,
         },
-        Func::CancelOrder => MarketTx::CancelOrder { order: OrderId(small(a, 0, 64)?) },
+        Func::CancelOrder => MarketTx::CancelOrder {
+            order: OrderId(small(a, 0, 64)?),
+        },
         _ => return Err(AbiError::UnknownSelector),
     })
 }

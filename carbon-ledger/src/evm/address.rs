@@ -34,6 +34,12 @@ pub fn contract_account(addr: &Address) -> AccountId {
     AccountId(id)
 }
 
+/// The CREATE address of a contract deployed by `deployer` at EVM nonce
+/// `nonce`: `keccak256(rlp([deployer, nonce]))[12..]`.
+pub fn create_address(deployer: &Address, nonce: u64) -> Address {
+    deployer.create(nonce)
+}
+
 /// Whether `account` has the contract form (12 leading zero bytes).
 pub fn is_contract_account(account: &AccountId) -> bool {
     account.0[..12].iter().all(|b| *b == 0)

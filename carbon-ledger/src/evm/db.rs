@@ -7,11 +7,11 @@
 
 use std::collections::HashMap;
 
+use revm::Database;
 use revm::bytecode::Bytecode;
 use revm::database_interface::DBErrorMarker;
 use revm::primitives::{Address, B256, KECCAK_EMPTY, StorageKey, StorageValue, U256};
 use revm::state::{AccountInfo, EvmState};
-use revm::Database;
 
 use super::keys::{self, EvmAccount};
 use super::precompile::MarketJournal;
@@ -115,13 +115,20 @@ impl<'a> StateDb<'a> {
                 continue;
             }
             let info = &acc.info;
-            let code_hash = if info.code_hash == B256::ZERO { KECCAK_EMPTY } else { info.code_hash };
+            let code_hash = if info.code_hash == B256::ZERO {
+                KECCAK_EMPTY
+            } else {
+                info.code_hash
+            };
             if info.nonce == 0 && code_hash == KECCAK_EMPTY {
                 w.delete(keys::account(addr));
             } else {
                 let orig = acc.original_info();
                 if acc.is_created() || orig.nonce != info.nonce || orig.code_hash != code_hash {
-                    let rec = EvmAccount { nonce: info.nonce, code_hash: code_hash.0 };
+                    let rec = EvmAccount {
+                        nonce: info.nonce,
+                        code_hash: code_hash.0,
+                    };
                     w.put(keys::account(addr), codec::encode(&rec));
                 }
             }
@@ -198,8 +205,12 @@ impl Database for StateDb<'_> {
             }
             Err(e) => return Err(self.fail(e)),
         };
-        let code = Bytecode::new_raw_checked(raw.into())
-            .map_err(|_| self.fail(crate::store::corrupt(format!("evm code {code_hash}"), "undecodable")))?;
+        let code = Bytecode::new_raw_checked(raw.into()).map_err(|_| {
+            self.fail(crate::store::corrupt(
+                format!("evm code {code_hash}"),
+                "undecodable",
+            ))
+        })?;
         self.code.insert(code_hash, code.clone());
         Ok(code)
     }

@@ -27,18 +27,29 @@ use crate::types::{AccountId, TimestampMs};
 /// transactions early; the executor calls it again.
 pub fn check_payload(p: &Payload) -> Result<(), EvmError> {
     match p {
-        Payload::Deploy { init_code, gas_limit } => {
+        Payload::Deploy {
+            init_code,
+            gas_limit,
+        } => {
             if init_code.is_empty() {
                 return Err(EvmError::EmptyInitCode);
             }
             if init_code.len() > MAX_INIT_CODE_BYTES {
-                return Err(EvmError::InitCodeTooLarge { len: init_code.len(), max: MAX_INIT_CODE_BYTES });
+                return Err(EvmError::InitCodeTooLarge {
+                    len: init_code.len(),
+                    max: MAX_INIT_CODE_BYTES,
+                });
             }
             check_gas(*gas_limit, u64::MAX)
         }
-        Payload::Call { input, gas_limit, .. } => {
+        Payload::Call {
+            input, gas_limit, ..
+        } => {
             if input.len() > MAX_CALLDATA_BYTES {
-                return Err(EvmError::CalldataTooLarge { len: input.len(), max: MAX_CALLDATA_BYTES });
+                return Err(EvmError::CalldataTooLarge {
+                    len: input.len(),
+                    max: MAX_CALLDATA_BYTES,
+                });
             }
             check_gas(*gas_limit, u64::MAX)
         }
@@ -72,11 +83,15 @@ pub(crate) fn run(
     value: u64,
 ) -> Result<std::result::Result<Run, EvmError>> {
     let time = db.time;
-    let nonce = db.account_record(&caller).map_err(|_| take_fatal(&mut db))?.map_or(0, |a| a.nonce);
+    let nonce = db
+        .account_record(&caller)
+        .map_err(|_| take_fatal(&mut db))?
+        .map_or(0, |a| a.nonce);
     if value > 0 {
         db.grant(caller, U256::from(value));
     }
-    let mut ctx: Context<BlockEnv, TxEnv, CfgEnv, StateDb<'_>, Journal<StateDb<'_>>, ()> = Context::new(db, SPEC);
+    let mut ctx: Context<BlockEnv, TxEnv, CfgEnv, StateDb<'_>, Journal<StateDb<'_>>, ()> =
+        Context::new(db, SPEC);
     ctx.modify_cfg(|c| {
         c.chain_id = EVM_CHAIN_ID;
         c.tx_chain_id_check = false;
@@ -88,7 +103,9 @@ pub(crate) fn run(
         b.gas_limit = u64::MAX;
         b.basefee = 0;
     });
-    let mut evm = ctx.build_mainnet().with_precompiles(CarbonPrecompiles::new());
+    let mut evm = ctx
+        .build_mainnet()
+        .with_precompiles(CarbonPrecompiles::new());
     let tx = TxEnv::builder()
         .caller(caller)
         .kind(kind)
@@ -112,9 +129,9 @@ pub(crate) fn run(
 }
 
 fn take_fatal(db: &mut StateDb<'_>) -> crate::Error {
-    db.fatal
-        .take()
-        .unwrap_or_else(|| crate::store::corrupt("evm execution".into(), "revm reported an internal error"))
+    db.fatal.take().unwrap_or_else(|| {
+        crate::store::corrupt("evm execution".into(), "revm reported an internal error")
+    })
 }
 
 fn finish(
@@ -128,7 +145,8 @@ fn finish(
     // Only the market moves value: EVM balances must end where they began
     // (the grant moved to the callee, or nothing).
     for (a, acc) in state {
-        let keep = matches!(kind, TxKind::Call(to) if to == *a) && acc.info.balance == U256::from(value);
+        let keep =
+            matches!(kind, TxKind::Call(to) if to == *a) && acc.info.balance == U256::from(value);
         if !acc.info.balance.is_zero() && !keep && *a != caller {
             return Ok(Err(EvmError::NativeValue));
         }
@@ -154,13 +172,36 @@ fn finish(
             Vec::new()
         }
     };
-    Ok(Ok(Run { result, writes, events }))
+    Ok(Ok(Run {
+        result,
+        writes,
+        events,
+    }))
+}
+
+/// Source of the ledger's own EVM events (a deployment).
+pub const EVM_SOURCE: &str = "evm";
+
+/// The event a successful deployment leads its receipt with: topic
+/// `tagged("carbon/market/event/v1", "contract_created")`, data the new
+/// contract's 20-byte address.
+fn created_event(addr: &Address) -> Event {
+    Event {
+        source: EVM_SOURCE.to_string(),
+        topics: vec![crate::exec::event_topic("contract_created")],
+        data: addr.to_vec(),
+    }
 }
 
 fn fail(tx: &Transaction, code: u32, reason: String, writes: &WriteSet, gas: u64) -> Receipt {
     let mut cost = crate::exec::cost(writes);
     cost.gas_used = gas;
-    Receipt { tx: tx.hash(), status: TxStatus::Failed { code, reason }, events: Vec::new(), cost }
+    Receipt {
+        tx: tx.hash(),
+        status: TxStatus::Failed { code, reason },
+        events: Vec::new(),
+        cost,
+    }
 }
 
 fn may_deploy(view: &dyn StateView, p: &EvmParams, sender: &AccountId) -> Result<bool> {
@@ -171,7 +212,10 @@ fn may_deploy(view: &dyn StateView, p: &EvmParams, sender: &AccountId) -> Result
     if reg.as_deref() == Some(sender.0.as_slice()) {
         return Ok(true);
     }
-    Ok(market::query::account(view, sender)?.is_some_and(|a| a.role().is_some_and(|r| matches!(r, Role::Enterprise | Role::ResourceHolder | Role::Verifier))))
+    Ok(market::query::account(view, sender)?.is_some_and(|a| {
+        a.role()
+            .is_some_and(|r| matches!(r, Role::Enterprise | Role::ResourceHolder | Role::Verifier))
+    }))
 }
 
 /// Executes `tx` if it is an EVM payload (`None` otherwise), for a sender
@@ -185,12 +229,25 @@ pub fn execute_tx(
     block: &mut EvmBlock,
 ) -> Result<Option<(Receipt, WriteSet)>> {
     let (kind, data, gas_limit, value) = match &tx.body.payload {
-        Payload::Deploy { init_code, gas_limit } => (TxKind::Create, init_code, *gas_limit, 0),
-        Payload::Call { to, input, gas_limit, value } => (TxKind::Call(Address::from(*to)), input, *gas_limit, *value),
+        Payload::Deploy {
+            init_code,
+            gas_limit,
+        } => (TxKind::Create, init_code, *gas_limit, 0),
+        Payload::Call {
+            to,
+            input,
+            gas_limit,
+            value,
+        } => (TxKind::Call(Address::from(*to)), input, *gas_limit, *value),
         _ => return Ok(None),
     };
     let sender = tx.sender_account();
-    let refuse = |e: EvmError| Ok(Some((fail(tx, e.code(), e.to_string(), nonce_write, 0), nonce_write.clone())));
+    let refuse = |e: EvmError| {
+        Ok(Some((
+            fail(tx, e.code(), e.to_string(), nonce_write, 0),
+            nonce_write.clone(),
+        )))
+    };
     if let Err(e) = check_payload(&tx.body.payload) {
         return refuse(e);
     }
@@ -200,7 +257,11 @@ pub fn execute_tx(
     }
     let asked = block.gas_asked.saturating_add(gas_limit);
     if asked > params.block_gas_limit {
-        return refuse(EvmError::BlockGasExhausted { used: block.gas_asked, asked: gas_limit, limit: params.block_gas_limit });
+        return refuse(EvmError::BlockGasExhausted {
+            used: block.gas_asked,
+            asked: gas_limit,
+            limit: params.block_gas_limit,
+        });
     }
     block.gas_asked = asked;
     if kind == TxKind::Create && !may_deploy(view, &params, &sender)? {
@@ -215,7 +276,10 @@ pub fn execute_tx(
     let max_fee = params.fee(gas_limit);
     let have = market::query::balance(view, &sender, &Asset::Token)?;
     if max_fee > have {
-        return refuse(EvmError::Fee { need: max_fee, have });
+        return refuse(EvmError::Fee {
+            need: max_fee,
+            have,
+        });
     }
     // The value, paid through the market first (every transfer rule).
     let mut base = Overlay::new(view);
@@ -225,11 +289,18 @@ pub fn execute_tx(
         && value > 0
     {
         let mut cx = Ctx::new(&base, time);
-        let op = MarketTx::Transfer { to: address::contract_account(&to), asset: Asset::Token, amount: value };
+        let op = MarketTx::Transfer {
+            to: address::contract_account(&to),
+            asset: Asset::Token,
+            amount: value,
+        };
         match market::apply(&mut cx, &sender, &op) {
             Ok(()) => paid = cx.finish().0,
             Err(Fail::Tx(e)) => {
-                return Ok(Some((fail(tx, e.code(), e.to_string(), nonce_write, 0), nonce_write.clone())));
+                return Ok(Some((
+                    fail(tx, e.code(), e.to_string(), nonce_write, 0),
+                    nonce_write.clone(),
+                )));
             }
             Err(Fail::Fatal(e)) => return Err(e),
         }
@@ -245,12 +316,28 @@ pub fn execute_tx(
     let gas = run.result.tx_gas_used();
     let mut writes = nonce_write.clone();
     let (status, events) = match run.result {
-        ExecutionResult::Success { .. } => {
+        ExecutionResult::Success { ref output, .. } => {
             writes.extend(paid);
-            (TxStatus::Success, run.events)
+            let mut events = run.events;
+            if let Some(created) = output.address() {
+                events.insert(0, created_event(created));
+            }
+            (TxStatus::Success, events)
         }
-        ExecutionResult::Revert { output, .. } => (TxStatus::Failed { code: CODE_REVERTED, reason: decode_revert(&output) }, Vec::new()),
-        ExecutionResult::Halt { reason, .. } => (TxStatus::Failed { code: CODE_HALTED, reason: format!("halted: {reason:?}") }, Vec::new()),
+        ExecutionResult::Revert { output, .. } => (
+            TxStatus::Failed {
+                code: CODE_REVERTED,
+                reason: decode_revert(&output),
+            },
+            Vec::new(),
+        ),
+        ExecutionResult::Halt { reason, .. } => (
+            TxStatus::Failed {
+                code: CODE_HALTED,
+                reason: format!("halted: {reason:?}"),
+            },
+            Vec::new(),
+        ),
     };
     writes.extend(run.writes);
     let fee = params.fee(gas);
@@ -258,13 +345,29 @@ pub fn execute_tx(
         let mut fee_base = Overlay::new(view);
         fee_base.absorb(writes.clone());
         let mut cx = Ctx::new(&fee_base, time);
-        match cx.debit(&sender, &Asset::Token, fee).and_then(|()| cx.credit(&market::platform_account(), &Asset::Token, fee)) {
+        match cx
+            .debit(&sender, &Asset::Token, fee)
+            .and_then(|()| cx.credit(&market::platform_account(), &Asset::Token, fee))
+        {
             Ok(()) => writes.extend(cx.finish().0),
-            Err(Fail::Tx(e)) => return Ok(Some((fail(tx, e.code(), e.to_string(), nonce_write, gas), nonce_write.clone()))),
+            Err(Fail::Tx(e)) => {
+                return Ok(Some((
+                    fail(tx, e.code(), e.to_string(), nonce_write, gas),
+                    nonce_write.clone(),
+                )));
+            }
             Err(Fail::Fatal(e)) => return Err(e),
         }
     }
     let mut cost: Cost = crate::exec::cost(&writes);
     cost.gas_used = gas;
-    Ok(Some((Receipt { tx: tx.hash(), status, events, cost }, writes)))
+    Ok(Some((
+        Receipt {
+            tx: tx.hash(),
+            status,
+            events,
+            cost,
+        },
+        writes,
+    )))
 }

@@ -112,7 +112,10 @@ mod tests {
     fn panics_decode_to_their_meaning() {
         let mut p = PANIC_SELECTOR.to_vec();
         p.extend_from_slice(&U256::from(0x11).to_be_bytes::<32>());
-        assert_eq!(decode_revert(&p), "panic 0x11: arithmetic overflow or underflow");
+        assert_eq!(
+            decode_revert(&p),
+            "panic 0x11: arithmetic overflow or underflow"
+        );
     }
 
     #[test]

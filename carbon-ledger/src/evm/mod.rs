@@ -39,7 +39,9 @@
 //!   `blockhash` are 0 (the executor does not know the height);
 //!   `block.chainid` is [`EVM_CHAIN_ID`]; gas price 0.
 
+mod abi;
 pub mod address;
+pub mod calldata;
 pub mod db;
 mod error;
 mod executor;
@@ -47,13 +49,12 @@ pub mod keys;
 mod logs;
 pub mod params;
 pub mod precompile;
-mod abi;
 pub mod query;
 
 pub use address::{contract_account, evm_address, is_contract_account};
 pub use db::EvmBlock;
 pub use error::EvmError;
-pub use executor::{check_payload, execute_tx};
+pub use executor::{EVM_SOURCE, check_payload, execute_tx};
 pub use logs::{MAX_REASON_BYTES, decode_revert, encode_revert};
 pub use precompile::{MARKET_OPS, MARKET_VIEW};
 pub use query::{CallResult, call, code};

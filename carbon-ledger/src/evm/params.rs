@@ -58,7 +58,9 @@ impl EvmParams {
             };
         }
         let deployers = match raw(view, DEPLOYERS)? {
-            Some(ParamValue::Text(t)) if !t.trim().is_empty() => Some(parse_list(&t).unwrap_or_default()),
+            Some(ParamValue::Text(t)) if !t.trim().is_empty() => {
+                Some(parse_list(&t).unwrap_or_default())
+            }
             _ => None,
         };
         Ok(EvmParams {
@@ -95,7 +97,9 @@ fn parse_list(text: &str) -> Result<Vec<AccountId>, String> {
 pub fn check(name: &str, value: &ParamValue) -> Result<(), MarketError> {
     if name == DEPLOYERS {
         return match value {
-            ParamValue::Text(t) => parse_list(t).map(drop).map_err(|e| MarketError::invalid("value", e)),
+            ParamValue::Text(t) => parse_list(t)
+                .map(drop)
+                .map_err(|e| MarketError::invalid("value", e)),
             _ => Err(MarketError::invalid("value", "evm.deployers is text")),
         };
     }
@@ -109,7 +113,10 @@ pub fn check(name: &str, value: &ParamValue) -> Result<(), MarketError> {
             "value",
             format!("{v} exceeds the maximum {max} of {name}"),
         )),
-        _ => Err(MarketError::invalid("value", "EVM gas parameters are integers")),
+        _ => Err(MarketError::invalid(
+            "value",
+            "EVM gas parameters are integers",
+        )),
     }
 }
 

@@ -70,9 +70,10 @@ impl MarketJournal {
     /// Drops the entries whose marker log a frame revert removed.
     pub(crate) fn reconcile(&mut self, logs: &[Log]) {
         while let Some(top) = self.entries.last() {
-            let alive = logs
-                .get(top.log_index)
-                .is_some_and(|l| l.address == MARKET_OPS && l.data.data.as_ref() == U256::from(top.seq).to_be_bytes::<32>());
+            let alive = logs.get(top.log_index).is_some_and(|l| {
+                l.address == MARKET_OPS
+                    && l.data.data.as_ref() == U256::from(top.seq).to_be_bytes::<32>()
+            });
             if alive {
                 break;
             }
@@ -82,7 +83,10 @@ impl MarketJournal {
 
     /// The surviving market writes so far.
     pub(crate) fn writes(&self) -> WriteSet {
-        self.entries.last().map(|e| e.writes.clone()).unwrap_or_default()
+        self.entries
+            .last()
+            .map(|e| e.writes.clone())
+            .unwrap_or_default()
     }
 
     /// The events of the entry with marker `seq`.
@@ -141,19 +145,35 @@ where
         <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.eth, spec)
     }
 
-    fn run(&mut self, ctx: &mut CTX, inputs: &CallInputs) -> Result<Option<InterpreterResult>, String> {
+    fn run(
+        &mut self,
+        ctx: &mut CTX,
+        inputs: &CallInputs,
+    ) -> Result<Option<InterpreterResult>, String> {
         let at = inputs.bytecode_address;
         if at != MARKET_VIEW && at != MARKET_OPS {
             return <EthPrecompiles as PrecompileProvider<CTX>>::run(&mut self.eth, ctx, inputs);
         }
         let limit = inputs.gas_limit;
-        if !matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall) || inputs.target_address != at {
-            return Ok(Some(revert("market: delegatecall/callcode not allowed", limit, 0)));
+        if !matches!(inputs.scheme, CallScheme::Call | CallScheme::StaticCall)
+            || inputs.target_address != at
+        {
+            return Ok(Some(revert(
+                "market: delegatecall/callcode not allowed",
+                limit,
+                0,
+            )));
         }
         let input = inputs.input.bytes(ctx);
         let call = match abi::decode(&input) {
             Ok(d) if d.writes == (at == MARKET_OPS) => d,
-            Ok(_) => return Ok(Some(revert("market: function not at this address", limit, 0))),
+            Ok(_) => {
+                return Ok(Some(revert(
+                    "market: function not at this address",
+                    limit,
+                    0,
+                )));
+            }
             Err(e) => return Ok(Some(revert(&format!("market: {e}"), limit, 0))),
         };
         let logs_now = ctx.journal().logs().to_vec();
@@ -163,7 +183,12 @@ where
         ov.absorb(db.market.writes());
         if !call.writes {
             return match abi::read(&ov, &call, &db.origin, db.time.0) {
-                Ok(Ok(out)) => Ok(Some(result(InstructionResult::Return, out, limit, VIEW_GAS))),
+                Ok(Ok(out)) => Ok(Some(result(
+                    InstructionResult::Return,
+                    out,
+                    limit,
+                    VIEW_GAS,
+                ))),
                 Ok(Err(e)) => Ok(Some(revert(&format!("market: {e}"), limit, VIEW_GAS))),
                 Err(e) => {
                     db.fatal.get_or_insert(e);
@@ -172,7 +197,11 @@ where
             };
         }
         if inputs.is_static {
-            return Ok(Some(revert("market: state change in a static call", limit, 0)));
+            return Ok(Some(revert(
+                "market: state change in a static call",
+                limit,
+                0,
+            )));
         }
         let op = match abi::operation(&call) {
             Ok(op) => op,
@@ -195,16 +224,32 @@ where
         let (op_writes, events) = cx.finish();
         let gas = OP_GAS.saturating_add(OP_GAS_PER_KEY.saturating_mul(op_writes.len() as u64));
         if gas > limit {
-            return Ok(Some(result(InstructionResult::PrecompileOOG, Vec::new(), limit, limit.saturating_add(1))));
+            return Ok(Some(result(
+                InstructionResult::PrecompileOOG,
+                Vec::new(),
+                limit,
+                limit.saturating_add(1),
+            )));
         }
         drop(ov);
         let mut writes = db.market.writes();
         writes.extend(op_writes);
         let seq = db.market.next_seq;
         db.market.next_seq += 1;
-        db.market.entries.push(Entry { seq, log_index: logs_now.len(), writes, events });
-        let data = LogData::new_unchecked(vec![marker_topic()], U256::from(seq).to_be_bytes::<32>().to_vec().into());
-        ctx.journal_mut().log(Log { address: MARKET_OPS, data });
+        db.market.entries.push(Entry {
+            seq,
+            log_index: logs_now.len(),
+            writes,
+            events,
+        });
+        let data = LogData::new_unchecked(
+            vec![marker_topic()],
+            U256::from(seq).to_be_bytes::<32>().to_vec().into(),
+        );
+        ctx.journal_mut().log(Log {
+            address: MARKET_OPS,
+            data,
+        });
         Ok(Some(result(InstructionResult::Return, out, limit, gas)))
     }
 

@@ -2,8 +2,8 @@
 //! RPC methods): a call against a state with nothing written, and code
 //! lookup.
 
-use revm::primitives::{Address, TxKind};
 use revm::context_interface::result::ExecutionResult;
+use revm::primitives::{Address, TxKind};
 
 use super::db::{EvmBlock, StateDb};
 use super::executor::run;
@@ -45,15 +45,26 @@ pub fn call(
     time: TimestampMs,
 ) -> Result<CallResult> {
     if input.len() > MAX_CALLDATA_BYTES {
-        return Err(EvmError::CalldataTooLarge { len: input.len(), max: MAX_CALLDATA_BYTES }.into());
+        return Err(EvmError::CalldataTooLarge {
+            len: input.len(),
+            max: MAX_CALLDATA_BYTES,
+        }
+        .into());
     }
     let params = EvmParams::load(view)?;
     let from = from.unwrap_or(AccountId([0; 32]));
     let mut block = EvmBlock::new();
     let db = StateDb::new(view, &mut block, from, time);
     let caller = address::evm_address(&from);
-    let run = run(db, caller, TxKind::Call(Address::from(to)), input.to_vec(), params.tx_gas_limit, 0)?
-        .map_err(crate::Error::from)?;
+    let run = run(
+        db,
+        caller,
+        TxKind::Call(Address::from(to)),
+        input.to_vec(),
+        params.tx_gas_limit,
+        0,
+    )?
+    .map_err(crate::Error::from)?;
     let gas_used = run.result.tx_gas_used();
     Ok(match run.result {
         ExecutionResult::Success { output, .. } => CallResult {
@@ -91,7 +102,8 @@ pub fn code(view: &(impl StateView + ?Sized), addr: [u8; 20]) -> Result<Option<V
         return Ok(None);
     }
     let code = view.get(&keys::code(&rec.code_hash.into()))?;
-    code.map(Some).ok_or_else(|| crate::store::corrupt(format!("evm code of {a}"), "missing"))
+    code.map(Some)
+        .ok_or_else(|| crate::store::corrupt(format!("evm code of {a}"), "missing"))
 }
 
 /// The EVM nonce of an address (transactions sent, or contracts created).
