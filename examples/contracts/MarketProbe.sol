@@ -51,6 +51,17 @@ contract MarketProbe {
         emit Poked(counter);
     }
 
+    /// Accepts a value (paid in platform tokens through the market).
+    function pay() external payable {
+        emit Poked(msg.value);
+    }
+
+    /// Tries to pass the value on inside the EVM (refused by the ledger).
+    function payOn(address payable to) external payable {
+        (bool ok, ) = to.call{value: msg.value}("");
+        require(ok, "probe: value not passed on");
+    }
+
     function burn() external {
         while (true) {
             counter += 1;
