@@ -66,6 +66,17 @@ pub fn sign(c: &mut Chain, seed: u16, payload: Payload) -> Transaction {
     Transaction::sign(body, &key(seed))
 }
 
+/// Signs `payload` from `seed` with an explicit nonce.
+pub fn sign_nonce(seed: u16, nonce: u64, payload: Payload) -> Transaction {
+    let body = TxBody {
+        chain_id: chain(),
+        sender: PublicKey::ZERO,
+        nonce: Nonce(nonce),
+        payload,
+    };
+    Transaction::sign(body, &key(seed))
+}
+
 /// Runs one payload from `seed` in its own block.
 pub fn send(c: &mut Chain, seed: u16, payload: Payload) -> Receipt {
     let tx = sign(c, seed, payload);
