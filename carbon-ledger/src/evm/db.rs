@@ -54,8 +54,9 @@ pub struct StateDb<'a> {
     pub(crate) origin: AccountId,
     /// Block time.
     pub(crate) time: TimestampMs,
-    /// Balance the signer's address shows for this transaction (`value`).
-    grant: Option<(Address, U256)>,
+    /// The caller's address, nonce (its ledger nonce) and the balance it
+    /// shows for this transaction (`value`).
+    caller: Option<(Address, u64, U256)>,
     /// Market writes made through the precompile, with their frames.
     pub(crate) market: MarketJournal,
 }
@@ -74,14 +75,16 @@ impl<'a> StateDb<'a> {
             fatal: None,
             origin,
             time,
-            grant: None,
+            caller: None,
             market: MarketJournal::default(),
         }
     }
 
-    /// Lets `addr` show `value` as its balance (the call's `msg.value`).
-    pub(crate) fn grant(&mut self, addr: Address, value: U256) {
-        self.grant = Some((addr, value));
+    /// Sets the transaction's caller: an account without code whose EVM
+    /// nonce is its ledger nonce and whose balance is the call's value.
+    /// Its account is never written.
+    pub(crate) fn set_caller(&mut self, addr: Address, nonce: u64, value: U256) {
+        self.caller = Some((addr, nonce, value));
     }
 
     fn fail(&mut self, e: Error) -> DbFailed {
@@ -105,8 +108,9 @@ impl<'a> StateDb<'a> {
     /// and their slots deleted.
     pub(crate) fn state_writes(&mut self, state: &EvmState) -> crate::Result<WriteSet> {
         let mut w = WriteSet::new();
+        let caller = self.caller.map(|c| c.0);
         for (addr, acc) in state {
-            if !acc.is_touched() {
+            if !acc.is_touched() || Some(*addr) == caller {
                 continue;
             }
             if acc.is_selfdestructed() {
@@ -173,15 +177,18 @@ impl Database for StateDb<'_> {
     type Error = DbFailed;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbFailed> {
-        let balance = match self.grant {
-            Some((a, v)) if a == address => v,
-            _ => U256::ZERO,
-        };
+        if let Some((a, nonce, value)) = self.caller
+            && a == address
+        {
+            let mut info = AccountInfo::from_balance(value);
+            info.nonce = nonce;
+            return Ok(Some(info));
+        }
         let Some(rec) = self.account_record(&address)? else {
-            return Ok((!balance.is_zero()).then(|| AccountInfo::from_balance(balance)));
+            return Ok(None);
         };
         let hash = B256::from(rec.code_hash);
-        let mut info = AccountInfo::from_balance(balance);
+        let mut info = AccountInfo::default();
         info.nonce = rec.nonce;
         info.code_hash = hash;
         if hash != KECCAK_EMPTY {

@@ -73,7 +73,7 @@ pub(crate) struct Run {
 
 /// Runs one EVM transaction over `db` (nothing is written anywhere: the
 /// writes come back in [`Run`], EVM and market ones merged on success).
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // one EVM transaction's fields
 pub(crate) fn run(
     mut db: StateDb<'_>,
     caller: Address,
@@ -81,15 +81,10 @@ pub(crate) fn run(
     data: Vec<u8>,
     gas_limit: u64,
     value: u64,
+    nonce: u64,
 ) -> Result<std::result::Result<Run, EvmError>> {
     let time = db.time;
-    let nonce = db
-        .account_record(&caller)
-        .map_err(|_| take_fatal(&mut db))?
-        .map_or(0, |a| a.nonce);
-    if value > 0 {
-        db.grant(caller, U256::from(value));
-    }
+    db.set_caller(caller, nonce, U256::from(value));
     let mut ctx: Context<BlockEnv, TxEnv, CfgEnv, StateDb<'_>, Journal<StateDb<'_>>, ()> =
         Context::new(db, SPEC);
     ctx.modify_cfg(|c| {
@@ -158,17 +153,10 @@ fn finish(
             writes.extend(db.market.writes());
             receipt_events(logs, &db.market)
         }
-        // A failed run keeps only the sender's EVM nonce bump.
+        // A failed run writes nothing (the ledger nonce is the caller's
+        // EVM nonce, written by the executor).
         _ => {
-            let caller_key = super::keys::account(&caller);
-            let mut only = WriteSet::new();
-            if let Some(v) = writes.get(&caller_key) {
-                match v {
-                    Some(v) => only.put(caller_key, v.to_vec()),
-                    None => only.delete(caller_key),
-                }
-            }
-            writes = only;
+            writes = WriteSet::new();
             Vec::new()
         }
     };
@@ -309,7 +297,15 @@ pub fn execute_tx(
     exec_base.absorb(paid.clone());
     let db = StateDb::new(&exec_base, block, sender, time);
     let caller = address::evm_address(&sender);
-    let run = match run(db, caller, kind, data.clone(), gas_limit, value)? {
+    let run = match run(
+        db,
+        caller,
+        kind,
+        data.clone(),
+        gas_limit,
+        value,
+        tx.body.nonce.0,
+    )? {
         Ok(r) => r,
         Err(e) => return refuse(e),
     };

@@ -10,8 +10,9 @@
 //!   bytes of its [`AccountId`](crate::AccountId) (itself `SHA-256(len || "carbon/account/v1"
 //!   || ed25519 key)`); a contract's market account is its address
 //!   left-padded with 12 zero bytes. Contract addresses follow CREATE
-//!   (`keccak(rlp(sender, evm_nonce))[12..]`) and CREATE2, where
-//!   `evm_nonce` counts the sender's EVM transactions.
+//!   (`keccak(rlp(sender, nonce))[12..]`) and CREATE2, where an account's
+//!   EVM nonce is its ledger nonce (the deploying transaction's nonce), and
+//!   a contract's counts the contracts it created.
 //! - **State** ([`keys`]): EVM accounts, code by Keccak hash and storage
 //!   slots are ordinary state entries under `evm/`, so they are in the
 //!   LtHash state root and the block's one atomic batch. The EVM reads
@@ -30,8 +31,7 @@
 //! - **Gas** ([`params`]): per-transaction and per-block limits and an
 //!   optional fee in tokens, regulator parameters.
 //! - **Failure**: a revert or halt undoes every EVM and market effect of
-//!   the transaction; its ledger nonce, the sender's EVM nonce and the fee
-//!   are still written. Receipt codes: 30 reverted (reason decoded from
+//!   the transaction; its nonce and the fee are still written. Receipt codes: 30 reverted (reason decoded from
 //!   `Error(string)` / `Panic(uint256)`), 31 halted (out of gas, invalid
 //!   opcode, code too large ...), and [`EvmError::code`] for refusals.
 //! - **EVM environment**: spec Prague; `block.timestamp` is the block time

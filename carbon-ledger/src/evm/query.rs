@@ -56,6 +56,7 @@ pub fn call(
     let mut block = EvmBlock::new();
     let db = StateDb::new(view, &mut block, from, time);
     let caller = address::evm_address(&from);
+    let nonce = crate::market::query::nonce(view, &from)?;
     let run = run(
         db,
         caller,
@@ -63,6 +64,7 @@ pub fn call(
         input.to_vec(),
         params.tx_gas_limit,
         0,
+        nonce,
     )?
     .map_err(crate::Error::from)?;
     let gas_used = run.result.tx_gas_used();
@@ -106,7 +108,8 @@ pub fn code(view: &(impl StateView + ?Sized), addr: [u8; 20]) -> Result<Option<V
         .ok_or_else(|| crate::store::corrupt(format!("evm code of {a}"), "missing"))
 }
 
-/// The EVM nonce of an address (transactions sent, or contracts created).
+/// The stored EVM nonce of a contract (contracts it created). An account
+/// acting from its key has none stored: its EVM nonce is its ledger nonce.
 pub fn evm_nonce(view: &(impl StateView + ?Sized), addr: [u8; 20]) -> Result<u64> {
     match view.get(&keys::account(&Address::from(addr)))? {
         None => Ok(0),
