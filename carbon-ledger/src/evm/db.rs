@@ -188,13 +188,17 @@ impl Database for StateDb<'_> {
             return Ok(None);
         };
         let hash = B256::from(rec.code_hash);
-        let mut info = AccountInfo::default();
-        info.nonce = rec.nonce;
-        info.code_hash = hash;
-        if hash != KECCAK_EMPTY {
-            info.code = Some(self.code_by_hash(hash)?);
-        }
-        Ok(Some(info))
+        let code = if hash == KECCAK_EMPTY {
+            None
+        } else {
+            Some(self.code_by_hash(hash)?)
+        };
+        Ok(Some(AccountInfo {
+            nonce: rec.nonce,
+            code_hash: hash,
+            code,
+            ..Default::default()
+        }))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbFailed> {
