@@ -255,17 +255,6 @@ fn payload(op: &Op, probe: [u8; 20]) -> (u16, Payload) {
     }
 }
 
-fn check(c: &Chain, probe: [u8; 20]) {
-    let mut accounts = c.accounts();
-    accounts.push(contract_acct(probe));
-    let instruments = vec![Instrument::Allowance(P)];
-    if let Err(e) =
-        carbon_ledger::market::audit::check(&c.state, &accounts, &c.assets(), &instruments)
-    {
-        panic!("{e}");
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -293,7 +282,7 @@ proptest! {
                 }
             }
             c.state.apply(&out.writes);
-            check(&c, probe);
+            audit_with(&c, &[probe]);
         }
     }
 }

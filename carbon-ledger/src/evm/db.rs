@@ -28,6 +28,9 @@ pub struct EvmBlock {
     code: HashMap<B256, Bytecode>,
     /// Sum of the gas limits of the block's EVM transactions so far.
     pub gas_asked: u64,
+    /// The EVM parameters, read by the block's first EVM transaction and
+    /// again after any `evm.` parameter change in the block.
+    pub(crate) params: Option<super::params::EvmParams>,
 }
 
 impl EvmBlock {

@@ -1,22 +1,17 @@
 //! Executing `Deploy` and `Call` transactions inside a block.
 
-use revm::context::{BlockEnv, CfgEnv, Context, Journal, TxEnv};
-use revm::context_interface::ContextTr;
-use revm::context_interface::result::{EVMError, ExecutionResult};
-use revm::handler::{ExecuteEvm, MainBuilder};
-use revm::primitives::{Address, Bytes, TxKind, U256};
-use revm::state::EvmState;
+use revm::context_interface::result::ExecutionResult;
+use revm::primitives::{Address, TxKind};
 
 use super::db::{EvmBlock, StateDb};
-use super::logs::{decode_revert, receipt_events};
+use super::logs::decode_revert;
 use super::params::EvmParams;
-use super::precompile::CarbonPrecompiles;
+use super::run::run;
 use super::{
-    CODE_HALTED, CODE_REVERTED, EVM_CHAIN_ID, EvmError, MAX_CALLDATA_BYTES, MAX_CODE_BYTES,
-    MAX_INIT_CODE_BYTES, SPEC, address,
+    CODE_HALTED, CODE_REVERTED, EvmError, MAX_CALLDATA_BYTES, MAX_INIT_CODE_BYTES, address,
 };
 use crate::error::Result;
-use crate::market::{self, Asset, Ctx, Fail, MarketTx, Role};
+use crate::market::{self, Asset, Ctx, Fail, MarketTx};
 use crate::receipt::{Cost, Event, Receipt, TxStatus};
 use crate::state::{Overlay, StateView, WriteSet};
 use crate::tx::{Payload, Transaction};
@@ -64,109 +59,6 @@ fn check_gas(got: u64, max: u64) -> Result<(), EvmError> {
     Ok(())
 }
 
-/// What one EVM run produced.
-pub(crate) struct Run {
-    pub result: ExecutionResult,
-    pub writes: WriteSet,
-    pub events: Vec<Event>,
-}
-
-/// Runs one EVM transaction over `db` (nothing is written anywhere: the
-/// writes come back in [`Run`], EVM and market ones merged on success).
-#[allow(clippy::too_many_arguments)] // one EVM transaction's fields
-pub(crate) fn run(
-    mut db: StateDb<'_>,
-    caller: Address,
-    kind: TxKind,
-    data: Vec<u8>,
-    gas_limit: u64,
-    value: u64,
-    nonce: u64,
-) -> Result<std::result::Result<Run, EvmError>> {
-    let time = db.time;
-    db.set_caller(caller, nonce, U256::from(value));
-    let mut ctx: Context<BlockEnv, TxEnv, CfgEnv, StateDb<'_>, Journal<StateDb<'_>>, ()> =
-        Context::new(db, SPEC);
-    ctx.modify_cfg(|c| {
-        c.chain_id = EVM_CHAIN_ID;
-        c.tx_chain_id_check = false;
-        c.limit_contract_code_size = Some(MAX_CODE_BYTES);
-        c.limit_contract_initcode_size = Some(MAX_INIT_CODE_BYTES);
-    });
-    ctx.modify_block(|b| {
-        b.timestamp = U256::from(time.0 / 1000);
-        b.gas_limit = u64::MAX;
-        b.basefee = 0;
-    });
-    let mut evm = ctx
-        .build_mainnet()
-        .with_precompiles(CarbonPrecompiles::new());
-    let tx = TxEnv::builder()
-        .caller(caller)
-        .kind(kind)
-        .data(Bytes::from(data))
-        .gas_limit(gas_limit)
-        .gas_price(0)
-        .value(U256::from(value))
-        .nonce(nonce)
-        .build_fill();
-    let out = evm.transact(tx);
-    let db = evm.ctx.db_mut();
-    let out = match out {
-        Ok(o) => o,
-        Err(EVMError::Transaction(e)) => return Ok(Err(EvmError::Rejected(e.to_string()))),
-        Err(_) => return Err(take_fatal(db)),
-    };
-    if let Some(e) = db.fatal.take() {
-        return Err(e);
-    }
-    finish(db, out.result, &out.state, caller, kind, value)
-}
-
-fn take_fatal(db: &mut StateDb<'_>) -> crate::Error {
-    db.fatal.take().unwrap_or_else(|| {
-        crate::store::corrupt("evm execution".into(), "revm reported an internal error")
-    })
-}
-
-fn finish(
-    db: &mut StateDb<'_>,
-    result: ExecutionResult,
-    state: &EvmState,
-    caller: Address,
-    kind: TxKind,
-    value: u64,
-) -> Result<std::result::Result<Run, EvmError>> {
-    // Only the market moves value: EVM balances must end where they began
-    // (the grant moved to the callee, or nothing).
-    for (a, acc) in state {
-        let keep =
-            matches!(kind, TxKind::Call(to) if to == *a) && acc.info.balance == U256::from(value);
-        if !acc.info.balance.is_zero() && !keep && *a != caller {
-            return Ok(Err(EvmError::NativeValue));
-        }
-    }
-    let mut writes = db.state_writes(state)?;
-    let events = match &result {
-        ExecutionResult::Success { logs, .. } => {
-            db.market.reconcile(logs);
-            writes.extend(db.market.writes());
-            receipt_events(logs, &db.market)
-        }
-        // A failed run writes nothing (the ledger nonce is the caller's
-        // EVM nonce, written by the executor).
-        _ => {
-            writes = WriteSet::new();
-            Vec::new()
-        }
-    };
-    Ok(Ok(Run {
-        result,
-        writes,
-        events,
-    }))
-}
-
 /// Source of the ledger's own EVM events (a deployment).
 pub const EVM_SOURCE: &str = "evm";
 
@@ -200,10 +92,7 @@ fn may_deploy(view: &dyn StateView, p: &EvmParams, sender: &AccountId) -> Result
     if reg.as_deref() == Some(sender.0.as_slice()) {
         return Ok(true);
     }
-    Ok(market::query::account(view, sender)?.is_some_and(|a| {
-        a.role()
-            .is_some_and(|r| matches!(r, Role::Enterprise | Role::ResourceHolder | Role::Verifier))
-    }))
+    Ok(market::query::account(view, sender)?.is_some_and(|a| a.role().is_some()))
 }
 
 /// Executes `tx` if it is an EVM payload (`None` otherwise), for a sender
@@ -227,6 +116,10 @@ pub fn execute_tx(
             gas_limit,
             value,
         } => (TxKind::Call(Address::from(*to)), input, *gas_limit, *value),
+        Payload::Market(MarketTx::SetParam { name, .. }) if name.starts_with("evm.") => {
+            block.params = None; // reloaded by the block's next EVM transaction
+            return Ok(None);
+        }
         _ => return Ok(None),
     };
     let sender = tx.sender_account();
@@ -239,7 +132,14 @@ pub fn execute_tx(
     if let Err(e) = check_payload(&tx.body.payload) {
         return refuse(e);
     }
-    let params = EvmParams::load(view)?;
+    let params = match &block.params {
+        Some(p) => p.clone(),
+        None => {
+            let p = EvmParams::load(view)?;
+            block.params = Some(p.clone());
+            p
+        }
+    };
     if let Err(e) = check_gas(gas_limit, params.tx_gas_limit) {
         return refuse(e);
     }
@@ -262,7 +162,10 @@ pub fn execute_tx(
         }
     }
     let max_fee = params.fee(gas_limit);
-    let have = market::query::balance(view, &sender, &Asset::Token)?;
+    let have = match max_fee {
+        0 => 0,
+        _ => market::query::balance(view, &sender, &Asset::Token)?,
+    };
     if max_fee > have {
         return refuse(EvmError::Fee {
             need: max_fee,

@@ -50,6 +50,7 @@ mod logs;
 pub mod params;
 pub mod precompile;
 pub mod query;
+mod run;
 
 pub use address::{contract_account, evm_address, is_contract_account};
 pub use db::EvmBlock;

@@ -67,18 +67,25 @@ pub struct MarketJournal {
 }
 
 impl MarketJournal {
+    /// How many entries (from the first) still have their marker log: a
+    /// frame revert truncates the log, so the survivors are a prefix.
+    pub(crate) fn alive(&self, logs: &[Log]) -> usize {
+        let marker = |e: &Entry| {
+            logs.get(e.log_index).is_some_and(|l| {
+                l.address == MARKET_OPS
+                    && l.data.data.as_ref() == U256::from(e.seq).to_be_bytes::<32>()
+            })
+        };
+        self.entries
+            .iter()
+            .position(|e| !marker(e))
+            .unwrap_or(self.entries.len())
+    }
+
     /// Drops the entries whose marker log a frame revert removed.
     pub(crate) fn reconcile(&mut self, logs: &[Log]) {
-        while let Some(top) = self.entries.last() {
-            let alive = logs.get(top.log_index).is_some_and(|l| {
-                l.address == MARKET_OPS
-                    && l.data.data.as_ref() == U256::from(top.seq).to_be_bytes::<32>()
-            });
-            if alive {
-                break;
-            }
-            self.entries.pop();
-        }
+        let n = self.alive(logs);
+        self.entries.truncate(n);
     }
 
     /// The surviving market writes so far.
@@ -176,9 +183,10 @@ where
             }
             Err(e) => return Ok(Some(revert(&format!("market: {e}"), limit, 0))),
         };
-        let logs_now = ctx.journal().logs().to_vec();
+        let logs = ctx.journal().logs();
+        let (alive, log_index) = (ctx.db().market.alive(logs), logs.len());
         let db = ctx.db_mut();
-        db.market.reconcile(&logs_now);
+        db.market.entries.truncate(alive);
         let mut ov = Overlay::new(db.view);
         ov.absorb(db.market.writes());
         if !call.writes {
@@ -238,7 +246,7 @@ where
         db.market.next_seq += 1;
         db.market.entries.push(Entry {
             seq,
-            log_index: logs_now.len(),
+            log_index,
             writes,
             events,
         });

@@ -6,10 +6,10 @@ use revm::context_interface::result::ExecutionResult;
 use revm::primitives::{Address, TxKind};
 
 use super::db::{EvmBlock, StateDb};
-use super::executor::run;
 use super::keys::{self, EvmAccount};
 use super::logs::decode_revert;
 use super::params::EvmParams;
+use super::run::run;
 use super::{EvmError, MAX_CALLDATA_BYTES, address};
 use crate::codec;
 use crate::error::Result;

@@ -170,3 +170,19 @@ pub fn mint_to(c: &mut Chain, to: AccountId, amount: u64) {
         },
     );
 }
+
+/// The market's invariants (`market::audit`) over the chain's accounts and
+/// these contracts' accounts, for vintage 1.
+#[track_caller]
+pub fn audit_with(c: &Chain, contracts: &[[u8; 20]]) {
+    let mut accounts = c.accounts();
+    accounts.extend(contracts.iter().map(|a| contract_acct(*a)));
+    let instruments = vec![carbon_ledger::market::Instrument::Allowance(
+        carbon_ledger::market::PeriodId(1),
+    )];
+    if let Err(e) =
+        carbon_ledger::market::audit::check(&c.state, &accounts, &c.assets(), &instruments)
+    {
+        panic!("{e}");
+    }
+}
