@@ -2,6 +2,7 @@
 //! and its events, and the example allowance forward and block-trade
 //! escrow acting on the market through the precompiled market contracts.
 //! Bytecode is the committed `examples/contracts/build/` output.
+#![cfg(feature = "evm")]
 
 mod evm_support;
 mod market_support;

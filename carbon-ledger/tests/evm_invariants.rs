@@ -5,6 +5,7 @@
 //! frames, value paid to a contract — are mixed at random with native
 //! market transactions and freezes; and a failed transaction of any kind
 //! writes only its sender's nonce.
+#![cfg(feature = "evm")]
 
 mod evm_support;
 mod market_support;

@@ -1,6 +1,7 @@
 //! The EVM's limits: EIP-170 code size, malformed and oversized
 //! transactions refused with typed errors, gas limits, fees and deployer
 //! lists as regulator parameters, value paid through the market.
+#![cfg(feature = "evm")]
 
 mod evm_support;
 mod market_support;

@@ -2,6 +2,7 @@
 //! queries, operations act for `msg.sender` under the market's rules, and
 //! a block mixing native and EVM transactions gives identical roots on
 //! two sled stores.
+#![cfg(feature = "evm")]
 
 mod evm_support;
 mod market_support;

@@ -2,6 +2,7 @@
 //! frame's market operation is undone with it, contracts act only for
 //! themselves in the market, frozen accounts and contracts can do nothing
 //! through a contract (limits and parameters: `evm_limits.rs`).
+#![cfg(feature = "evm")]
 
 mod evm_support;
 mod market_support;
