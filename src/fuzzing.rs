@@ -14,6 +14,8 @@ use carbon_ledger::{Block, GenesisConfig, Receipt, Transaction};
 use carbon_pbft::{Config, Message, Replica, ReplicaId, Time, ValidatorSet};
 use carbon_provenance::{History, Limits, decode_canonical_record};
 
+pub use crate::fuzzing_evm::evm_call;
+
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
 
@@ -28,6 +30,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("prov_history", prov_history),
     ("market_sequence", market_sequence),
     ("merkle_proof", merkle_proof),
+    ("evm_call", evm_call),
 ];
 
 /// The policy parser: text in, a policy or a positioned error out; a parsed

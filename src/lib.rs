@@ -21,3 +21,4 @@ pub use carbon_pbft as pbft;
 pub use carbon_provenance as provenance;
 
 pub mod fuzzing;
+pub mod fuzzing_evm;
