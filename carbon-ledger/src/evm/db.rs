@@ -127,10 +127,13 @@ impl<'a> StateDb<'a> {
             } else {
                 info.code_hash
             };
+            let orig = acc.original_info();
             if info.nonce == 0 && code_hash == KECCAK_EMPTY {
-                w.delete(keys::account(addr));
+                // Empty (EIP-161): delete only what was stored.
+                if orig.nonce != 0 || !orig.is_code_hash_empty_or_zero() {
+                    w.delete(keys::account(addr));
+                }
             } else {
-                let orig = acc.original_info();
                 if acc.is_created() || orig.nonce != info.nonce || orig.code_hash != code_hash {
                     let rec = EvmAccount {
                         nonce: info.nonce,
