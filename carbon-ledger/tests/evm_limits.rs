@@ -308,3 +308,39 @@ fn value_is_paid_in_tokens_through_the_market_and_cannot_move_on_in_the_evm() {
             .is_none()
     );
 }
+
+#[test]
+fn evm_payloads_are_hex_in_json_and_round_trip_through_json_and_bcs() {
+    let call = Payload::Call {
+        to: [0xab; 20],
+        input: vec![1, 2],
+        gas_limit: 50_000,
+        value: 3,
+    };
+    let json = serde_json::to_string(&call).unwrap();
+    assert_eq!(
+        json,
+        format!(
+            r#"{{"call":{{"to":"{}","input":"0102","gas_limit":50000,"value":3}}}}"#,
+            "ab".repeat(20)
+        )
+    );
+    assert_eq!(serde_json::from_str::<Payload>(&json).unwrap(), call);
+    let deploy = Payload::Deploy {
+        init_code: vec![0x60, 0x00],
+        gas_limit: 60_000,
+    };
+    let json = serde_json::to_string(&deploy).unwrap();
+    assert!(json.contains(r#""init_code":"6000""#), "{json}");
+    assert_eq!(serde_json::from_str::<Payload>(&json).unwrap(), deploy);
+    let short = r#"{"call":{"to":"abab","input":"","gas_limit":1,"value":0}}"#;
+    assert!(serde_json::from_str::<Payload>(short).is_err());
+    let bcs = carbon_ledger::codec::encode(&call);
+    assert_eq!(
+        carbon_ledger::codec::decode::<Payload>(&bcs, 1 << 20, "payload").unwrap(),
+        call
+    );
+    // BCS: variant 3, the 20 address bytes, then length-prefixed input.
+    assert_eq!(&bcs[..21], &[[3u8].as_slice(), &[0xab; 20]].concat()[..]);
+    assert_eq!(&bcs[21..24], &[2, 1, 2]);
+}
