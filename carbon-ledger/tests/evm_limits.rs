@@ -257,6 +257,15 @@ fn gas_limits_fees_and_deployer_lists_are_regulator_parameters() {
     );
     assert_eq!(failure(&deploy(&mut c, 1, bytecode("MarketProbe")).0).0, 35);
     deployed(&mut c, 2, bytecode("MarketProbe"));
+    // A factory (runtime: CREATE of empty code): contracts created inside a
+    // call count as deployments by the signer.
+    let factory_init = hex::decode("6008600c60003960086000f3600060006000f000").unwrap();
+    let factory = deployed(&mut c, 2, factory_init);
+    let r = call(&mut c, 1, factory, vec![], 0);
+    assert_eq!(failure(&r).0, 35, "{r:?}");
+    assert_eq!(evm::query::evm_nonce(&c.state, factory).unwrap(), 1);
+    call_ok(&mut c, 2, factory, vec![], 0);
+    assert_eq!(evm::query::evm_nonce(&c.state, factory).unwrap(), 2);
 }
 
 fn query_platform(c: &Chain) -> u64 {

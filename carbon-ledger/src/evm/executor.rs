@@ -212,6 +212,10 @@ pub fn execute_tx(
         Ok(r) => r,
         Err(e) => return refuse(e),
     };
+    // Contracts created by a call count as deployments too.
+    if kind != TxKind::Create && run.created && !may_deploy(view, &params, &sender)? {
+        return refuse(EvmError::DeployNotAllowed(hex::encode(sender.0)));
+    }
     let gas = run.result.tx_gas_used();
     let mut writes = nonce_write.clone();
     let (status, events) = match run.result {

@@ -22,6 +22,9 @@ pub(crate) struct Run {
     pub result: ExecutionResult,
     pub writes: WriteSet,
     pub events: Vec<Event>,
+    /// Whether the run created a contract (a deployment, or CREATE /
+    /// CREATE2 inside a call) that survived.
+    pub created: bool,
 }
 
 /// Runs one EVM transaction over `db` (nothing is written anywhere: the
@@ -113,9 +116,14 @@ fn finish(
             Vec::new()
         }
     };
+    let created = result.is_success()
+        && state
+            .values()
+            .any(|a| a.is_created() && !a.is_selfdestructed());
     Ok(Ok(Run {
         result,
         writes,
         events,
+        created,
     }))
 }
