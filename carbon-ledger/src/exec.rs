@@ -12,9 +12,9 @@
 //!    nothing, not even its nonce: nothing a frozen account does changes
 //!    state;
 //! 4. otherwise the nonce is consumed and the payload runs in its own
-//!    overlay (EVM payloads in [`crate::evm::execute_tx`]); if it fails (receipt `Failed` with the
-//!    [`MarketError::code`]) its writes are dropped and only the nonce is
-//!    written.
+//!    overlay (EVM payloads in `evm::execute_tx`); if it fails (receipt
+//!    `Failed` with the [`MarketError::code`]) its writes are dropped and
+//!    only the nonce is written (an EVM transaction also pays its fee).
 //!
 //! A failure to read the state itself (a corrupt store) aborts the block.
 

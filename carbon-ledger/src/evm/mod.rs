@@ -7,8 +7,8 @@
 //!   transaction; [`crate::exec`] hands them to [`execute_tx`] after its
 //!   nonce and frozen-sender checks.
 //! - **Addresses** ([`address`]): an account's EVM address is the last 20
-//!   bytes of its [`AccountId`](crate::AccountId) (itself `SHA-256(len || "carbon/account/v1"
-//!   || ed25519 key)`); a contract's market account is its address
+//!   bytes of its [`AccountId`](crate::AccountId) (itself `SHA-256(len ||
+//!   "carbon/account/v1" || ed25519 key)`); a contract's market account is its address
 //!   left-padded with 12 zero bytes. Contract addresses follow CREATE
 //!   (`keccak(rlp(sender, nonce))[12..]`) and CREATE2, where an account's
 //!   EVM nonce is its ledger nonce (the deploying transaction's nonce), and
@@ -31,7 +31,8 @@
 //! - **Gas** ([`params`]): per-transaction and per-block limits and an
 //!   optional fee in tokens, regulator parameters.
 //! - **Failure**: a revert or halt undoes every EVM and market effect of
-//!   the transaction; its nonce and the fee are still written. Receipt codes: 30 reverted (reason decoded from
+//!   the transaction; its nonce and the fee are still written. Receipt
+//!   codes: 30 reverted (reason decoded from
 //!   `Error(string)` / `Panic(uint256)`), 31 halted (out of gas, invalid
 //!   opcode, code too large ...), and [`EvmError::code`] for refusals.
 //! - **EVM environment**: spec Prague; `block.timestamp` is the block time
