@@ -26,6 +26,10 @@ pub enum Error {
     /// A query was malformed (e.g. a page limit out of range).
     #[error("query: {0}")]
     Query(#[from] QueryError),
+    /// An EVM transaction or call is malformed or not allowed.
+    #[cfg(feature = "evm")]
+    #[error("evm: {0}")]
+    Evm(#[from] crate::evm::EvmError),
 }
 
 /// Why bytes did not decode into a value.

@@ -12,9 +12,9 @@
 //!    nothing, not even its nonce: nothing a frozen account does changes
 //!    state;
 //! 4. otherwise the nonce is consumed and the payload runs in its own
-//!    overlay; if it fails (receipt `Failed` with the
-//!    [`MarketError::code`]) its writes are dropped and only the nonce is
-//!    written.
+//!    overlay (EVM payloads in `evm::execute_tx`); if it fails (receipt
+//!    `Failed` with the [`MarketError::code`]) its writes are dropped and
+//!    only the nonce is written (an EVM transaction also pays its fee).
 //!
 //! A failure to read the state itself (a corrupt store) aborts the block.
 
@@ -29,6 +29,18 @@ use crate::receipt::{Cost, Event, Receipt, TxStatus};
 use crate::state::{Entry, Overlay, StateView, WriteSet};
 use crate::tx::{Payload, Transaction, verify_batch};
 use crate::types::{ChainId, TimestampMs};
+
+#[cfg(feature = "evm")]
+use crate::evm::EvmBlock;
+/// Per-block EVM cache (nothing without the `evm` feature).
+#[cfg(not(feature = "evm"))]
+struct EvmBlock;
+#[cfg(not(feature = "evm"))]
+impl EvmBlock {
+    fn new() -> Self {
+        EvmBlock
+    }
+}
 
 /// Source name of market events in receipts.
 pub const MARKET_SOURCE: &str = "market";
@@ -49,7 +61,7 @@ pub fn event_topic(name: &str) -> Hash32 {
     Hash32::tagged(b"carbon/market/event/v1", &[name.as_bytes()])
 }
 
-fn to_event(e: &MarketEvent) -> Event {
+pub(crate) fn to_event(e: &MarketEvent) -> Event {
     Event {
         source: MARKET_SOURCE.to_string(),
         topics: vec![event_topic(e.name())],
@@ -125,20 +137,27 @@ pub fn execute_verified(
 ) -> Result<BlockOutcome> {
     let mut block = Overlay::new(state);
     let mut receipts = Vec::with_capacity(txs.len());
+    let mut evm = EvmBlock::new();
     let mut rest = txs;
-    while !rest.is_empty() {
+    while let Some(first) = rest.first() {
         let run = rest
             .iter()
             .position(|tx| !is_native(&tx.body.payload))
             .unwrap_or(rest.len());
-        // A payload executed outside the market context (issue #11's EVM)
-        // runs here, over `block`, when `run == 0`; until there is one,
-        // every payload runs in the market context.
-        let run = run.max(1);
+        if run == 0 {
+            // A contract transaction runs over the block overlay, which
+            // holds everything the market context of the run before wrote.
+            let (receipt, writes) = execute_contract(&block, time, first, &mut evm)?;
+            block.absorb(writes);
+            receipts.push(receipt);
+            rest = &rest[1..];
+            continue;
+        }
         let writes = {
             let mut cx = Ctx::new(&block, time);
             for tx in &rest[..run] {
                 receipts.push(execute_native(&mut cx, tx)?);
+                forget_evm_params(&mut evm, &tx.body.payload);
             }
             cx.finish().0
         };
@@ -151,10 +170,63 @@ pub fn execute_verified(
     })
 }
 
-/// Whether a payload runs in the market context (today: every payload;
-/// unknown ones fail there with code 18, consuming the nonce).
-fn is_native(_payload: &Payload) -> bool {
-    true
+/// Whether a payload runs in the market context: everything but the EVM's
+/// (without the `evm` feature, those fail there with code 18, consuming
+/// the nonce).
+fn is_native(payload: &Payload) -> bool {
+    cfg!(not(feature = "evm")) || !matches!(payload, Payload::Deploy { .. } | Payload::Call { .. })
+}
+
+/// A regulator's change of an `evm.` parameter makes the block's next
+/// contract transaction read the EVM parameters again.
+fn forget_evm_params(evm: &mut EvmBlock, payload: &Payload) {
+    #[cfg(feature = "evm")]
+    if let Payload::Market(market::MarketTx::SetParam { name, .. }) = payload
+        && name.starts_with("evm.")
+    {
+        evm.params = None;
+    }
+    #[cfg(not(feature = "evm"))]
+    let _ = (evm, payload);
+}
+
+#[cfg_attr(not(feature = "evm"), allow(dead_code))]
+/// Executes one contract transaction (deploy or call) over `view`: its
+/// receipt and writes. The nonce and the sender's standing are checked as
+/// for native transactions.
+fn execute_contract(
+    view: &(dyn StateView + '_),
+    time: TimestampMs,
+    tx: &Transaction,
+    evm: &mut EvmBlock,
+) -> Result<(Receipt, WriteSet)> {
+    let sender = tx.sender_account();
+    let expected = market::query::nonce(view, &sender)?;
+    if tx.body.nonce.0 != expected {
+        let e = MarketError::BadNonce {
+            expected,
+            got: tx.body.nonce.0,
+        };
+        return Ok((failed(tx, &e), WriteSet::new()));
+    }
+    if market::query::account(view, &sender)?.is_some_and(|a| a.frozen) {
+        return Ok((failed(tx, &MarketError::Frozen(sender)), WriteSet::new()));
+    }
+    let Some(next) = expected.checked_add(1) else {
+        return Ok((failed(tx, &MarketError::Overflow), WriteSet::new()));
+    };
+    let mut nonce_write = WriteSet::new();
+    nonce_write.put(market::keys::nonce_key(&sender), codec::encode(&next));
+    #[cfg(feature = "evm")]
+    if let Some(done) = crate::evm::execute_tx(view, time, tx, &nonce_write, evm)? {
+        return Ok(done);
+    }
+    #[cfg(not(feature = "evm"))]
+    let _ = (time, evm);
+    // Only EVM payloads reach here, and only with the `evm` feature.
+    let mut r = failed(tx, &MarketError::Unsupported);
+    r.cost = cost(&nonce_write);
+    Ok((r, nonce_write))
 }
 
 fn failed(tx: &Transaction, e: &MarketError) -> Receipt {
@@ -236,6 +308,17 @@ fn execute_native(cx: &mut Ctx, tx: &Transaction) -> Result<Receipt> {
         }
         Err(Fail::Fatal(e)) => Err(e),
     }
+}
+
+/// What a write set costs (keys and bytes written).
+pub(crate) fn cost(w: &WriteSet) -> Cost {
+    let mut c = Cost::default();
+    for (k, v) in w.iter() {
+        c.keys_written = c.keys_written.saturating_add(1);
+        let n = k.len() + v.map_or(0, <[u8]>::len);
+        c.bytes_written = c.bytes_written.saturating_add(n as u64);
+    }
+    c
 }
 
 fn tx_cost(cx: &mut Ctx) -> Cost {

@@ -5,6 +5,8 @@
 pub mod block;
 pub mod codec;
 pub mod error;
+#[cfg(feature = "evm")]
+pub mod evm;
 pub mod exec;
 pub mod genesis;
 pub mod hash;

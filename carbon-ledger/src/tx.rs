@@ -37,6 +37,35 @@ pub enum Payload {
     },
     /// A market operation (issue #6), performed for the sender.
     Market(crate::market::MarketTx),
+    /// Deploy an EVM contract (issue #11): run `init_code`, store what it
+    /// returns as the code of a new contract at the CREATE address of the
+    /// sender's EVM address and this transaction's nonce (see
+    /// [`crate::evm`]).
+    Deploy {
+        /// Init code (constructor and arguments), at most
+        /// [`crate::evm::MAX_INIT_CODE_BYTES`] (hex in JSON).
+        #[serde(with = "hex_json")]
+        init_code: Vec<u8>,
+        /// Most gas the transaction may use (at most the `evm.tx_gas_limit`
+        /// parameter).
+        gas_limit: u64,
+    },
+    /// Call an EVM contract (or a precompiled market contract) for the
+    /// sender (issue #11).
+    Call {
+        /// The contract's 20-byte EVM address (hex in JSON).
+        #[serde(with = "hex_json")]
+        to: [u8; 20],
+        /// ABI-encoded calldata, at most [`crate::evm::MAX_CALLDATA_BYTES`]
+        /// (hex in JSON).
+        #[serde(with = "hex_json")]
+        input: Vec<u8>,
+        /// Most gas the transaction may use.
+        gas_limit: u64,
+        /// Platform tokens (fen) paid to the contract's account with the
+        /// call (0 for none); visible to the contract as `msg.value`.
+        value: u64,
+    },
 }
 
 /// The signed part of a transaction.
@@ -167,4 +196,36 @@ pub fn verify_batch(txs: &[Transaction], chain: &ChainId) -> Result<(), TxError>
     // The batch failed but every single check passed: only possible for
     // signatures that pass the cofactorless check but not the batch one.
     Err(TxError::BadSignature { index: 0 })
+}
+
+/// Bytes as hex strings in JSON (and other human-readable formats), as
+/// serde's defaults in BCS (so the canonical encoding is unchanged).
+mod hex_json {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T, S>(v: &T, s: S) -> Result<S::Ok, S::Error>
+    where
+        T: AsRef<[u8]> + Serialize,
+        S: Serializer,
+    {
+        if s.is_human_readable() {
+            s.serialize_str(&hex::encode(v.as_ref()))
+        } else {
+            v.serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: TryFrom<Vec<u8>> + Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            let bytes = hex::decode(&text).map_err(serde::de::Error::custom)?;
+            T::try_from(bytes).map_err(|_| serde::de::Error::custom("wrong number of bytes"))
+        } else {
+            T::deserialize(d)
+        }
+    }
 }

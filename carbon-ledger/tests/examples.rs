@@ -8,3 +8,13 @@ mod market_tour;
 fn the_market_tour_runs_a_whole_compliance_period() {
     market_tour::main().expect("the market tour completes");
 }
+
+#[cfg(feature = "evm")]
+#[path = "../examples/contracts_tour.rs"]
+mod contracts_tour;
+
+#[cfg(feature = "evm")]
+#[test]
+fn the_contracts_tour_settles_a_forward_through_the_market() {
+    contracts_tour::main().expect("the contracts tour completes");
+}

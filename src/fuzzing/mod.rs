@@ -14,9 +14,11 @@ use carbon_ledger::{Block, GenesisConfig, Receipt, Transaction};
 use carbon_pbft::{Config, Message, Replica, ReplicaId, Time, ValidatorSet};
 use carbon_provenance::{History, Limits, decode_canonical_record};
 
+mod evm;
 mod market;
 mod pbft_signed;
 
+pub use evm::evm_call;
 pub use market::market_sequence;
 pub use pbft_signed::pbft_signed;
 
@@ -35,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("prov_history", prov_history),
     ("market_sequence", market_sequence),
     ("merkle_proof", merkle_proof),
+    ("evm_call", evm_call),
 ];
 
 /// The policy parser: text in, a policy or a positioned error out; a parsed

@@ -141,6 +141,10 @@ impl Params {
 /// Checks a regulator's parameter change: a known name and an integer
 /// within its range.
 pub fn check(name: &str, value: &ParamValue) -> Result<(), MarketError> {
+    #[cfg(feature = "evm")]
+    if name.starts_with("evm.") {
+        return crate::evm::params::check(name, value);
+    }
     let i = index(name)
         .ok_or_else(|| MarketError::invalid("name", format!("unknown parameter {name:?}")))?;
     match value {
