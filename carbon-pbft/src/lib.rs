@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod config;
 mod epoch;
 pub mod error;
+mod fingerprint;
 pub mod ids;
 pub mod messages;
 mod normal;

@@ -1,0 +1,87 @@
+//! Model checking of the real `carbon_pbft::Replica` with stateright: each
+//! replica, driven by a host that does what the simulator's host does, is a
+//! stateright actor on an unordered, duplicating, lossy network. See the
+//! crate README, "Model checking", for the bounds and commands.
+
+mod actor;
+mod host;
+mod model;
+mod wire;
+
+use actor::Role;
+use model::{Bounds, Outcome, check};
+
+fn bounds(primary: Role, requests: u64, lossy: bool) -> Bounds {
+    Bounds {
+        requests,
+        checkpoint_interval: requests,
+        primary,
+        lossy,
+        restarts: false,
+        max_view: 1,
+    }
+}
+
+fn assert_safe(o: &Outcome, reach: &[&str]) {
+    eprintln!(
+        "{} distinct states ({} generated), depth {}, {:.1?}, whole space: {}, reached {:?}",
+        o.unique_states, o.total_states, o.max_depth, o.elapsed, o.exhaustive, o.reached
+    );
+    if let Some((p, trace)) = o.violations.first() {
+        panic!("property \"{p}\" violated:\n{trace}");
+    }
+    for r in reach {
+        assert!(o.reached.contains(r), "never reached: {r}");
+    }
+}
+
+#[test]
+fn honest_primary_two_requests_reach_a_stable_checkpoint_safely() {
+    let o = check(&bounds(Role::Honest, 2, true), 20_000, 1, false);
+    assert_safe(&o, &["a request commits", "a checkpoint becomes stable"]);
+}
+
+#[test]
+fn crashed_primary_forces_a_view_change_safely() {
+    let o = check(&bounds(Role::Crashes, 1, true), 20_000, 1, false);
+    assert_safe(&o, &["a request commits", "a view change completes"]);
+}
+
+#[test]
+fn equivocating_primary_never_splits_correct_replicas() {
+    let o = check(&bounds(Role::Equivocates, 1, false), 20_000, 1, false);
+    assert_safe(&o, &["a request commits"]);
+}
+
+/// The full run: `MC_STATES` distinct states per configuration (default
+/// 1,000,000; 0 for the whole bounded space), on `MC_THREADS` threads.
+#[test]
+#[ignore = "long: see the README, Model checking"]
+fn full_run() {
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (target, threads) = (env("MC_STATES", 1_000_000), env("MC_THREADS", 2));
+    let configs = [
+        (
+            bounds(Role::Honest, 2, true),
+            vec!["a request commits", "a checkpoint becomes stable"],
+        ),
+        (
+            bounds(Role::Crashes, 2, true),
+            vec!["a request commits", "a view change completes"],
+        ),
+        (
+            bounds(Role::Equivocates, 1, true),
+            vec!["a request commits"],
+        ),
+    ];
+    for (b, reach) in configs {
+        eprintln!("model_check: {b:?}");
+        let o = check(&b, target, threads, true);
+        assert_safe(&o, &reach);
+    }
+}
