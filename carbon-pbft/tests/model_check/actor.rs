@@ -10,6 +10,7 @@
 
 use crate::host::{Effects, Host, Storage};
 use crate::wire::{Msg, Payload};
+use carbon_pbft::messages::Message;
 use carbon_pbft::{Config, Replica, ReplicaId, Request, Time, ValidatorSet};
 use ed25519_dalek::SigningKey;
 use stateright::actor::{Actor, Id, Out, model_timeout};
@@ -26,8 +27,10 @@ pub enum Role {
     /// Follows the protocol until it crashes for good, at a point the
     /// checker chooses (possibly before sending anything).
     Crashes,
-    /// Sends every other peer a different, validly signed pre-prepare
-    /// (`carbon_pbft::sim::other_batch`, as the simulator's equivocator).
+    /// Sends each backup two validly signed pre-prepares for each sequence
+    /// number, its own and a conflicting one (`carbon_pbft::sim::other_batch`,
+    /// the simulator's equivocator): the delivery order picks which one each
+    /// backup sees first.
     Equivocates,
 }
 
@@ -214,7 +217,11 @@ impl Actor for PbftActor {
         match &*msg.payload {
             Payload::Protocol(m) => {
                 let from = ReplicaId(usize::from(src) as u32);
-                let _ = h.replica.handle_message(h.now, from, m.clone());
+                let accepted = h.replica.handle_message(h.now, from, m.clone()).is_ok();
+                if let (true, Message::PrePrepare(pp)) = (accepted, m) {
+                    let b = pp.header.body;
+                    h.app.proposals.insert((b.view, b.seq, b.digest));
+                }
                 h.drain(set, n, &mut fx);
             }
             Payload::Request(r) => {

@@ -8,13 +8,13 @@ use carbon_pbft::messages::Message;
 use carbon_pbft::sim::{Node, other_batch, recipients};
 use carbon_pbft::{
     ClientId, Committed, Digest, Persist, Replica, RequestId, SeqNo, StateSnapshot, Time,
-    ValidatorSet,
+    ValidatorSet, View,
 };
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use stateright::actor::Id;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// What the host commands: messages to send, in order, and whether the
@@ -33,6 +33,8 @@ pub struct App {
     pub committed: BTreeMap<SeqNo, Digest>,
     /// Requests executed as fresh.
     pub requests_executed: u64,
+    /// Pre-prepares the replica accepted from the wire.
+    pub proposals: BTreeSet<(View, SeqNo, Digest)>,
     /// Host-side checks that failed: delivery out of order, a commit whose
     /// certificate does not verify against the validator set.
     pub faults: Vec<String>,
@@ -47,6 +49,7 @@ impl Default for App {
         App {
             committed: BTreeMap::new(),
             requests_executed: 0,
+            proposals: BTreeSet::new(),
             faults: Vec::new(),
             app_seq: SeqNo(0),
             app_chain: Digest::default(),
@@ -181,16 +184,22 @@ impl Host {
                 fx.saved = true;
             }
             for o in ready.messages {
-                for (i, node) in recipients(&o, me, n, 0).into_iter().enumerate() {
+                // An equivocating primary sends every backup both its
+                // pre-prepare and a conflicting one: the order in which the
+                // network delivers them decides which each backup accepts,
+                // so the checker tries every split of the backups.
+                let forged = match (&o.message, self.byzantine) {
+                    (Message::PrePrepare(pp), true) => {
+                        Some(Message::PrePrepare(other_batch(pp, me, set, &self.key)))
+                    }
+                    _ => None,
+                };
+                for node in recipients(&o, me, n, 0) {
                     let Node::Replica(r) = node else { continue };
-                    let m = match (&o.message, self.byzantine && i % 2 == 1) {
-                        (Message::PrePrepare(pp), true) => {
-                            Message::PrePrepare(other_batch(pp, me, set, &self.key))
-                        }
-                        _ => o.message.clone(),
-                    };
-                    fx.sends
-                        .push((Id::from(r.0 as usize), Msg::new(Payload::Protocol(m))));
+                    let to = Id::from(r.0 as usize);
+                    for m in std::iter::once(&o.message).chain(forged.as_ref()) {
+                        fx.sends.push((to, Msg::new(Payload::Protocol(m.clone()))));
+                    }
                 }
             }
             for (seq, d) in digests {

@@ -5,7 +5,9 @@
 use crate::actor::{NodeState, PbftActor, Role, Setup};
 use crate::host::Host;
 use carbon_pbft::sim::sim_key;
-use carbon_pbft::{ClientId, Config, Digest, ReplicaId, Request, RequestId, SeqNo, ValidatorSet};
+use carbon_pbft::{
+    ClientId, Config, Digest, ReplicaId, Request, RequestId, SeqNo, ValidatorSet, View,
+};
 use stateright::actor::{ActorModel, ActorModelState, LossyNetwork, Network};
 use stateright::{Checker, Expectation, Model};
 use std::collections::BTreeMap;
@@ -32,14 +34,15 @@ pub struct Bounds {
     pub max_view: u64,
 }
 
-/// The protocol configuration: one request per batch; batch delay and
+/// The protocol configuration: up to two requests per batch (the
+/// equivocator's forged batch adds one); batch delay and
 /// retransmission on a 500 ms grid, request timeout 1 s (the values only
 /// order the deadlines; the checker fires them at any point).
 pub fn protocol(b: &Bounds) -> Config {
     Config {
         checkpoint_interval: b.checkpoint_interval,
         watermark_window: 2 * b.checkpoint_interval,
-        max_batch_requests: 1,
+        max_batch_requests: 2,
         max_batch_bytes: 1 << 10,
         batch_delay: Duration::from_millis(500),
         request_timeout: Duration::from_millis(1000),
@@ -92,6 +95,13 @@ fn view_change_completes(_: &PbftModel, s: &State) -> bool {
     correct(s).any(|h| h.replica.view().0 >= 1 && h.replica.is_view_active() && !h.crashed)
 }
 
+fn backups_split(_: &PbftModel, s: &State) -> bool {
+    let mut seen: BTreeMap<(View, SeqNo), Digest> = BTreeMap::new();
+    correct(s)
+        .flat_map(|h| &h.app.proposals)
+        .any(|(v, q, d)| *seen.entry((*v, *q)).or_insert(*d) != *d)
+}
+
 fn within(b: &Bounds, s: &State) -> bool {
     hosts(s).all(|h| h.replica.view().0 <= b.max_view)
 }
@@ -99,10 +109,11 @@ fn within(b: &Bounds, s: &State) -> bool {
 /// The safety properties (never violated) and the reachability ones (an
 /// example must exist, so the check is not vacuous).
 pub const ALWAYS: [&str; 2] = ["agreement", "commits carry valid certificates"];
-pub const SOMETIMES: [&str; 3] = [
+pub const SOMETIMES: [&str; 4] = [
     "a request commits",
     "a checkpoint becomes stable",
     "a view change completes",
+    "correct backups accept conflicting pre-prepares",
 ];
 
 /// Build the model.
@@ -147,6 +158,7 @@ pub fn model(b: &Bounds) -> PbftModel {
         .property(Expectation::Sometimes, SOMETIMES[0], request_commits)
         .property(Expectation::Sometimes, SOMETIMES[1], checkpoint_stable)
         .property(Expectation::Sometimes, SOMETIMES[2], view_change_completes)
+        .property(Expectation::Sometimes, SOMETIMES[3], backups_split)
 }
 
 /// What one check found.
@@ -179,6 +191,17 @@ fn representative(s: &State) -> State {
 /// states (0: the whole bounded space); `progress` prints a line every
 /// ten seconds.
 pub fn check(b: &Bounds, target: usize, threads: usize, progress: bool) -> Outcome {
+    check_depth(b, target, 0, threads, progress)
+}
+
+/// [`check`] with paths no longer than `depth` (0: unbounded).
+pub fn check_depth(
+    b: &Bounds,
+    target: usize,
+    depth: usize,
+    threads: usize,
+    progress: bool,
+) -> Outcome {
     let start = Instant::now();
     let mut c = model(b)
         .checker()
@@ -186,6 +209,9 @@ pub fn check(b: &Bounds, target: usize, threads: usize, progress: bool) -> Outco
         .symmetry_fn(representative);
     if target > 0 {
         c = c.target_state_count(target);
+    }
+    if depth > 0 {
+        c = c.target_max_depth(depth);
     }
     let checker = c.spawn_dfs();
     while progress && !checker.is_done() {
