@@ -141,6 +141,11 @@ impl Host {
             let (s, c) = (self.app.app_seq, self.app.app_chain);
             let _ = self.replica.handle_state_digest(self.now, s, c);
         }
+        let (at, applied) = (self.replica.last_executed(), self.app.app_seq);
+        if at != applied && !self.byzantine {
+            let fault = format!("recovered at {at} but applied {applied}");
+            self.app.faults.push(fault);
+        }
         self.drain(set, n, &mut fx);
         fx
     }
