@@ -12,7 +12,7 @@
 //! pending [`Ready`](crate::Ready) goes in too (empty once the host drained it).
 
 use crate::ids::Time;
-use crate::output::Ready;
+use crate::output::{Destination, Ready};
 use crate::replica::{Replica, Slot};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -80,7 +80,12 @@ impl Replica {
         f.put(persist);
         f.put(&(messages.len() as u64, committed.len() as u64));
         for o in messages {
-            f.put(&o.message);
+            let to = match o.to {
+                Destination::AllReplicas => (0u8, 0u32),
+                Destination::Replica(r) => (1, r.0),
+                Destination::Observers => (2, 0),
+            };
+            f.put(&(to, &o.message));
         }
         for c in committed {
             f.put(&(c.seq, &c.batch, &c.certificate));

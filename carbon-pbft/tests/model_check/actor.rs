@@ -9,7 +9,7 @@
 //! states that differ only by a shift in time are one state.
 
 use crate::host::{Effects, Host, Storage};
-use crate::wire::{Msg, Payload};
+use crate::wire::{Msg, Payload, actor_of, replica_of};
 use carbon_pbft::messages::Message;
 use carbon_pbft::{Config, Replica, ReplicaId, Request, Time, ValidatorSet};
 use ed25519_dalek::SigningKey;
@@ -27,10 +27,9 @@ pub enum Role {
     /// Follows the protocol until it crashes for good, at a point the
     /// checker chooses (possibly before sending anything).
     Crashes,
-    /// Sends each backup two validly signed pre-prepares for each sequence
-    /// number, its own and a conflicting one (`carbon_pbft::sim::other_batch`,
-    /// the simulator's equivocator): the delivery order picks which one each
-    /// backup sees first.
+    /// Sends every other backup (replica 2) a conflicting, validly signed
+    /// pre-prepare for each sequence number, replicas 1 and 3 its own, as
+    /// the simulator's equivocator does (`carbon_pbft::sim::other_batch`).
     Equivocates,
 }
 
@@ -178,7 +177,7 @@ impl Actor for PbftActor {
             }
             PbftActor::Replica { id, role, setup } => (*id, *role, setup),
         };
-        debug_assert_eq!(usize::from(id), rid.0 as usize);
+        debug_assert_eq!(id, actor_of(rid, setup.set.len()));
         let key = setup.keys[rid.0 as usize].clone();
         let (cfg, set) = (setup.cfg.clone(), setup.set.clone());
         let replica = match storage {
@@ -195,7 +194,7 @@ impl Actor for PbftActor {
         .expect("the model's configuration and persisted log are valid");
         let durable = setup.durable.then(|| storage.clone().unwrap_or_default());
         let mut host = Host::new(replica, key, role == Role::Equivocates, durable);
-        let fx = host.resume(&setup.set, setup.set.len());
+        let fx = host.resume(storage.is_some(), &setup.set, setup.set.len());
         emit(&host, fx, o);
         o.set_timer(Timer::Wake, model_timeout());
         if role == Role::Crashes && storage.is_none() {
@@ -216,7 +215,7 @@ impl Actor for PbftActor {
         let mut fx = Effects::default();
         match &*msg.payload {
             Payload::Protocol(m) => {
-                let from = ReplicaId(usize::from(src) as u32);
+                let from = replica_of(src, n);
                 let accepted = h.replica.handle_message(h.now, from, m.clone()).is_ok();
                 if let (true, Message::PrePrepare(pp)) = (accepted, m) {
                     let b = pp.header.body;

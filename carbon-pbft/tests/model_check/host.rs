@@ -3,12 +3,12 @@
 //! "application" (checking order and certificates as it goes), give the
 //! state digest at each checkpoint, and serve and perform state transfers.
 
-use crate::wire::{Msg, Payload};
+use crate::wire::{Msg, Payload, actor_of};
 use carbon_pbft::messages::Message;
 use carbon_pbft::sim::{Node, other_batch, recipients};
 use carbon_pbft::{
-    ClientId, Committed, Digest, Persist, Replica, RequestId, SeqNo, StateSnapshot, Time,
-    ValidatorSet, View,
+    ClientId, Committed, Digest, Persist, Replica, ReplicaId, RequestId, SeqNo, StateSnapshot,
+    Time, ValidatorSet, View,
 };
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct App {
     pub committed: BTreeMap<SeqNo, Digest>,
     /// Requests executed as fresh.
     pub requests_executed: u64,
+    /// Times the replica was restarted from its persisted entries.
+    pub restarts: u32,
     /// Pre-prepares the replica accepted from the wire.
     pub proposals: BTreeSet<(View, SeqNo, Digest)>,
     /// Host-side checks that failed: delivery out of order, a commit whose
@@ -49,6 +51,7 @@ impl Default for App {
         App {
             committed: BTreeMap::new(),
             requests_executed: 0,
+            restarts: 0,
             proposals: BTreeSet::new(),
             faults: Vec::new(),
             app_seq: SeqNo(0),
@@ -133,10 +136,17 @@ impl Host {
         self.fp
     }
 
-    /// After a restart: give the state digest of a checkpoint batch applied
-    /// just before the crash (as the simulator's host does).
-    pub fn resume(&mut self, set: &ValidatorSet, n: usize) -> Effects {
+    /// After a (re)start: count a restart durably, and give the state
+    /// digest of a checkpoint batch applied just before the crash (as the
+    /// simulator's host does).
+    pub fn resume(&mut self, restarted: bool, set: &ValidatorSet, n: usize) -> Effects {
         let mut fx = Effects::default();
+        if restarted && let Some(d) = self.durable.as_mut() {
+            self.app.restarts += 1;
+            d.app = self.app.clone();
+            d.refresh();
+            fx.saved = true;
+        }
         if self.replica.awaiting_state_digest() == Some(self.app.app_seq) {
             let (s, c) = (self.app.app_seq, self.app.app_chain);
             let _ = self.replica.handle_state_digest(self.now, s, c);
@@ -189,22 +199,18 @@ impl Host {
                 fx.saved = true;
             }
             for o in ready.messages {
-                // An equivocating primary sends every backup both its
-                // pre-prepare and a conflicting one: the order in which the
-                // network delivers them decides which each backup accepts,
-                // so the checker tries every split of the backups.
-                let forged = match (&o.message, self.byzantine) {
-                    (Message::PrePrepare(pp), true) => {
-                        Some(Message::PrePrepare(other_batch(pp, me, set, &self.key)))
-                    }
-                    _ => None,
-                };
-                for node in recipients(&o, me, n, 0) {
+                // An equivocating primary sends every other backup a
+                // conflicting pre-prepare, as the simulator's does.
+                for (i, node) in recipients(&o, me, n, 0).into_iter().enumerate() {
                     let Node::Replica(r) = node else { continue };
-                    let to = Id::from(r.0 as usize);
-                    for m in std::iter::once(&o.message).chain(forged.as_ref()) {
-                        fx.sends.push((to, Msg::new(Payload::Protocol(m.clone()))));
-                    }
+                    let m = match (&o.message, self.byzantine && i % 2 == 1) {
+                        (Message::PrePrepare(pp), true) => {
+                            Message::PrePrepare(other_batch(pp, me, set, &self.key))
+                        }
+                        _ => o.message.clone(),
+                    };
+                    fx.sends
+                        .push((actor_of(r, n), Msg::new(Payload::Protocol(m))));
                 }
             }
             for (seq, d) in digests {
@@ -248,10 +254,10 @@ impl Host {
 
     /// Ask every peer (the model's choice of which answers first).
     fn ask_for_state(&self, seq: SeqNo, n: usize, fx: &mut Effects) {
-        let me = self.replica.id().0 as usize;
-        for r in (0..n).filter(|r| *r != me) {
-            fx.sends
-                .push((Id::from(r), Msg::new(Payload::StateRequest(seq))));
+        let me = self.replica.id();
+        for r in (0..n as u32).map(ReplicaId).filter(|r| *r != me) {
+            let m = Msg::new(Payload::StateRequest(seq));
+            fx.sends.push((actor_of(r, n), m));
         }
     }
 

@@ -63,6 +63,17 @@ fn equivocating_primary_never_splits_correct_replicas() {
     assert_safe(&o, &["a request commits", split]);
 }
 
+#[test]
+fn restarting_primary_never_breaks_agreement() {
+    let b = Bounds {
+        restarts: true,
+        ..bounds(Role::Honest, 1, false, 0)
+    };
+    let o = check(&b, 20_000, 1, false);
+    let restarts = "a replica restarts from its persisted entries";
+    assert_safe(&o, &["a request commits", restarts]);
+}
+
 /// The full run: each configuration until `MC_STATES` states were
 /// generated (default 5,000,000, counting repeats; 0 for the whole bounded
 /// space), on `MC_THREADS` threads (default 2), with a progress line every
@@ -105,11 +116,21 @@ fn full_run() {
             DEPTH,
             vec![commits, split],
         ),
+        (
+            Bounds {
+                restarts: true,
+                ..bounds(Role::Honest, 2, false, 0)
+            },
+            DEPTH,
+            vec![commits, "a replica restarts from its persisted entries"],
+        ),
     ];
     let mut total = 0;
     for (b, depth, reach) in configs {
         eprintln!("model_check: {b:?}, depth bound {depth}");
-        let o = check_depth(&b, target, depth, threads, true);
+        // Restarts copy the persisted log at every step: a fifth of the budget.
+        let t = if b.restarts { target / 5 } else { target };
+        let o = check_depth(&b, t, depth, threads, true);
         assert_safe(&o, &reach);
         total += o.unique_states;
     }

@@ -28,7 +28,8 @@ pub struct Bounds {
     pub primary: Role,
     /// Whether the network may drop messages.
     pub lossy: bool,
-    /// Whether the checker may crash and restart one replica at a time.
+    /// Whether the checker may crash replica 0 (the primary of view 0) at
+    /// any point and restart it, once, from its persisted entries.
     pub restarts: bool,
     /// States where a replica is beyond this view are not explored.
     pub max_view: u64,
@@ -102,18 +103,30 @@ fn backups_split(_: &PbftModel, s: &State) -> bool {
         .any(|(v, q, d)| *seen.entry((*v, *q)).or_insert(*d) != *d)
 }
 
+fn restarted(_: &PbftModel, s: &State) -> bool {
+    correct(s).any(|h| h.app.restarts > 0)
+}
+
+/// Views up to `max_view`; only the primary of view 0 crashes (stateright
+/// may crash any actor; other crashes are pruned), and it restarts once.
 fn within(b: &Bounds, s: &State) -> bool {
-    hosts(s).all(|h| h.replica.view().0 <= b.max_view)
+    let primary = usize::from(crate::wire::actor_of(ReplicaId(0), REPLICAS));
+    hosts(s).all(|h| h.replica.view().0 <= b.max_view && h.app.restarts <= 1)
+        && s.crashed
+            .iter()
+            .enumerate()
+            .all(|(a, c)| !c || a == primary)
 }
 
 /// The safety properties (never violated) and the reachability ones (an
 /// example must exist, so the check is not vacuous).
 pub const ALWAYS: [&str; 2] = ["agreement", "commits carry valid certificates"];
-pub const SOMETIMES: [&str; 4] = [
+pub const SOMETIMES: [&str; 5] = [
     "a request commits",
     "a checkpoint becomes stable",
     "a view change completes",
     "correct backups accept conflicting pre-prepares",
+    "a replica restarts from its persisted entries",
 ];
 
 /// Build the model.
@@ -127,7 +140,8 @@ pub fn model(b: &Bounds) -> PbftModel {
         keys,
         durable: b.restarts,
     });
-    let replicas = (0..REPLICAS).map(|i| PbftActor::Replica {
+    // Actor a is replica n - 1 - a (see `wire::actor_of`).
+    let replicas = (0..REPLICAS).rev().map(|i| PbftActor::Replica {
         id: ReplicaId(i as u32),
         role: if i == 0 { b.primary } else { Role::Honest },
         setup: setup.clone(),
@@ -159,6 +173,7 @@ pub fn model(b: &Bounds) -> PbftModel {
         .property(Expectation::Sometimes, SOMETIMES[1], checkpoint_stable)
         .property(Expectation::Sometimes, SOMETIMES[2], view_change_completes)
         .property(Expectation::Sometimes, SOMETIMES[3], backups_split)
+        .property(Expectation::Sometimes, SOMETIMES[4], restarted)
 }
 
 /// What one check found.

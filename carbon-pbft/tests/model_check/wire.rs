@@ -3,9 +3,10 @@
 //! encoding so that envelopes hash, compare and sort deterministically.
 
 use carbon_pbft::messages::Message;
-use carbon_pbft::{Digest, Request, SeqNo, StateSnapshot};
+use carbon_pbft::{Digest, ReplicaId, Request, SeqNo, StateSnapshot};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
+use stateright::actor::Id;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -64,6 +65,19 @@ impl Ord for Msg {
     fn cmp(&self, other: &Msg) -> Ordering {
         self.digest.cmp(&other.digest)
     }
+}
+
+/// The actor of replica `r` among `n`: replicas are numbered backwards
+/// (replica 0, the first primary, is actor n - 1), because stateright's
+/// depth-first search tries the actions of higher actors first, and the
+/// primary's proposals are what every interesting path starts with.
+pub fn actor_of(r: ReplicaId, n: usize) -> Id {
+    Id::from(n - 1 - r.0 as usize)
+}
+
+/// The replica of actor `a` among `n` replicas (see [`actor_of`]).
+pub fn replica_of(a: Id, n: usize) -> ReplicaId {
+    ReplicaId((n - 1 - usize::from(a)) as u32)
 }
 
 /// A short description of a digest: its first bytes in hex.
