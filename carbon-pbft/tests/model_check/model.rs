@@ -33,6 +33,12 @@ pub struct Bounds {
     pub restarts: bool,
     /// States where a replica is beyond this view are not explored.
     pub max_view: u64,
+    /// With the equivocating primary: explore view changes only once
+    /// correct backups accepted conflicting pre-prepares (depth-first
+    /// search otherwise spends its budget on view changes that start before
+    /// the primary's proposals arrive; the view-0 configuration covers the
+    /// split without view changes).
+    pub view_change_after_split: bool,
 }
 
 /// The protocol configuration: up to two requests per batch (the
@@ -97,6 +103,10 @@ fn view_change_completes(_: &PbftModel, s: &State) -> bool {
 }
 
 fn backups_split(_: &PbftModel, s: &State) -> bool {
+    backups_split_in(s)
+}
+
+fn backups_split_in(s: &State) -> bool {
     let mut seen: BTreeMap<(View, SeqNo), Digest> = BTreeMap::new();
     correct(s)
         .flat_map(|h| &h.app.proposals)
@@ -111,7 +121,9 @@ fn restarted(_: &PbftModel, s: &State) -> bool {
 /// may crash any actor; other crashes are pruned), and it restarts once.
 fn within(b: &Bounds, s: &State) -> bool {
     let primary = usize::from(crate::wire::actor_of(ReplicaId(0), REPLICAS));
-    hosts(s).all(|h| h.replica.view().0 <= b.max_view && h.app.restarts <= 1)
+    let split_first = b.view_change_after_split && !backups_split_in(s);
+    let max_view = if split_first { 0 } else { b.max_view };
+    hosts(s).all(|h| h.replica.view().0 <= max_view && h.app.restarts <= 1)
         && s.crashed
             .iter()
             .enumerate()
