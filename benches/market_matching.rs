@@ -22,8 +22,8 @@ use std::hint::black_box;
 use carbon_ledger::exec::{self, MemState};
 use carbon_ledger::market::{self, Asset, Ctx, Instrument, MarketTx, PeriodId, Role, Side, query};
 use carbon_ledger::{
-    AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, TimestampMs, Transaction, TxBody,
-    verify_batch,
+    AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, StateView, TimestampMs,
+    Transaction, TxBody, WriteSet, verify_batch,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::SigningKey;
@@ -230,6 +230,22 @@ fn bench_matching(c: &mut Criterion) {
             },
             BatchSize::LargeInput,
         )
+    });
+    let touched: Vec<Vec<u8>> = {
+        let mut cx = Ctx::new(&state, TimestampMs(T0 + 1));
+        for (t, tx) in &orders {
+            market::apply(&mut cx, t, tx).expect("bench orders are valid");
+        }
+        cx.finish().0.iter().map(|(k, _)| k.to_vec()).collect()
+    };
+    g.bench_function("floor_read_and_write_back_touched_records", |b| {
+        b.iter(|| {
+            let w: WriteSet = touched
+                .iter()
+                .map(|k| (k.clone(), state.get(k).expect("in-memory state")))
+                .collect();
+            black_box(w.len())
+        })
     });
     g.finish();
 }

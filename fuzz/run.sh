@@ -5,7 +5,10 @@
 #   fuzz/run.sh --ci         # what .ci/run does: 20,000 runs per target (1,000
 #                            # for the slow market_sequence) with a fixed
 #                            # seed, so the same inputs every time
-# Seeds come from fuzz/corpus/<target> (read only); new inputs go to a
+#   fuzz/run.sh 600 abe_policy merkle_proof   # only these targets
+# A unit taking over 60 s of wall-clock time counts as a hang (generous: on a
+# loaded machine a nice'd fuzzer can stall for seconds; the slowest inputs
+# take milliseconds). Seeds come from fuzz/corpus/<target> (read only); new inputs go to a
 # scratch corpus under fuzz/corpus-tmp/; crashes to fuzz/artifacts/<target>/.
 # A crash fails the script: minimise it (`<binary> -minimize_crash=1 <file>`),
 # fix the crate, and copy the input to fuzz/regressions/<target>/ so that
@@ -24,15 +27,25 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 cargo +nightly build --release --bins --locked --target "$triple"
 bin="target/$triple/release"
 status=0
-for src in fuzz_targets/*.rs; do
-    t="$(basename "$src" .rs)"
+shift || true
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    targets=()
+    for src in fuzz_targets/*.rs; do targets+=("$(basename "$src" .rs)"); done
+fi
+for t in "${targets[@]}"; do
+    if [ ! -f "fuzz_targets/$t.rs" ]; then
+        echo "!! no such target: $t (see fuzz/fuzz_targets/)"
+        exit 2
+    fi
     mkdir -p "corpus-tmp/$t" "artifacts/$t"
     args=("${limit[@]}")
     if [ "${1:-}" = "--ci" ] && [ "$t" = market_sequence ]; then
         args=(-runs=1000 -seed=1) # it signs every transaction: ~130 inputs/s
     fi
     echo "== $t: ${args[*]}"
-    if ! "$bin/$t" "${args[@]}" -rss_limit_mb=2048 -timeout=10 \
+    if ! "$bin/$t" "${args[@]}" -rss_limit_mb=2048 -timeout=60 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 \
         "corpus-tmp/$t" "corpus/$t" 2>"artifacts/$t/log.txt"; then
         echo "!! $t found a crash: see fuzz/artifacts/$t/"

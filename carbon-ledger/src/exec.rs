@@ -113,6 +113,11 @@ pub fn verify_parallel(txs: &[Transaction], chain: &ChainId) -> Result<(), TxErr
 /// Executes transactions whose signatures and chain ids the caller has
 /// already verified (e.g. with [`verify_batch`] while the block was
 /// proposed).
+///
+/// Consecutive native transactions (market, anchor) share one market
+/// [`Ctx`]: the records they touch are decoded once, kept in memory for
+/// the run, and encoded and written once at its end; each transaction is
+/// journaled so a failed one is undone.
 pub fn execute_verified(
     state: &(dyn StateView + '_),
     time: TimestampMs,
@@ -120,15 +125,36 @@ pub fn execute_verified(
 ) -> Result<BlockOutcome> {
     let mut block = Overlay::new(state);
     let mut receipts = Vec::with_capacity(txs.len());
-    for tx in txs {
-        let (receipt, writes) = execute_one(&block, time, tx)?;
+    let mut rest = txs;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|tx| !is_native(&tx.body.payload))
+            .unwrap_or(rest.len());
+        // A payload executed outside the market context (issue #11's EVM)
+        // runs here, over `block`, when `run == 0`; until there is one,
+        // every payload runs in the market context.
+        let run = run.max(1);
+        let writes = {
+            let mut cx = Ctx::new(&block, time);
+            for tx in &rest[..run] {
+                receipts.push(execute_native(&mut cx, tx)?);
+            }
+            cx.finish().0
+        };
         block.absorb(writes);
-        receipts.push(receipt);
+        rest = &rest[run..];
     }
     Ok(BlockOutcome {
         receipts,
         writes: block.into_writes(),
     })
+}
+
+/// Whether a payload runs in the market context (today: every payload;
+/// unknown ones fail there with code 18, consuming the nonce).
+fn is_native(_payload: &Payload) -> bool {
+    true
 }
 
 fn failed(tx: &Transaction, e: &MarketError) -> Receipt {
@@ -143,32 +169,35 @@ fn failed(tx: &Transaction, e: &MarketError) -> Receipt {
     }
 }
 
-/// Executes one transaction over `view`: its receipt and writes.
-fn execute_one(
-    view: &(dyn StateView + '_),
-    time: TimestampMs,
-    tx: &Transaction,
-) -> Result<(Receipt, WriteSet)> {
+/// Store errors abort the block; a refusal cannot come from a read.
+fn fatal<T>(r: market::MResult<T>) -> Result<T> {
+    r.map_err(|f| match f {
+        Fail::Fatal(e) => e,
+        Fail::Tx(e) => crate::store::corrupt("market state".into(), &e.to_string()),
+    })
+}
+
+/// Executes one transaction in the run's context: its receipt; its writes
+/// stay in the context.
+fn execute_native(cx: &mut Ctx, tx: &Transaction) -> Result<Receipt> {
     let sender = tx.sender_account();
-    let expected = market::query::nonce(view, &sender)?;
+    let expected = fatal(cx.nonce(&sender))?;
     if tx.body.nonce.0 != expected {
         let e = MarketError::BadNonce {
             expected,
             got: tx.body.nonce.0,
         };
-        return Ok((failed(tx, &e), WriteSet::new()));
+        return Ok(failed(tx, &e));
     }
-    if market::query::account(view, &sender)?.is_some_and(|a| a.frozen) {
-        return Ok((failed(tx, &MarketError::Frozen(sender)), WriteSet::new()));
+    if fatal(cx.is_frozen(&sender))? {
+        return Ok(failed(tx, &MarketError::Frozen(sender)));
     }
-    let mut nonce_write = WriteSet::new();
     let Some(next) = expected.checked_add(1) else {
-        return Ok((failed(tx, &MarketError::Overflow), WriteSet::new()));
+        return Ok(failed(tx, &MarketError::Overflow));
     };
-    nonce_write.put(market::keys::nonce_key(&sender), codec::encode(&next));
-    let mut cx = Ctx::new(view, time);
+    cx.begin();
     let outcome = match &tx.body.payload {
-        Payload::Market(m) => market::apply(&mut cx, &sender, m),
+        Payload::Market(m) => market::apply(cx, &sender, m),
         Payload::Anchor { label, .. } if label.len() <= 256 => Ok(()),
         Payload::Anchor { .. } => Err(Fail::Tx(MarketError::Invalid {
             field: "label",
@@ -179,9 +208,9 @@ fn execute_one(
     };
     match outcome {
         Ok(()) => {
-            let (mut writes, events) = cx.finish();
-            writes.extend(nonce_write);
-            let mut events: Vec<Event> = events.iter().map(to_event).collect();
+            cx.set_nonce(&sender, next);
+            let cost = tx_cost(cx);
+            let mut events: Vec<Event> = cx.commit().iter().map(to_event).collect();
             if let Payload::Anchor { digest, .. } = &tx.body.payload {
                 events.push(Event {
                     source: LEDGER_SOURCE.to_string(),
@@ -189,31 +218,33 @@ fn execute_one(
                     data: Vec::new(),
                 });
             }
-            let receipt = Receipt {
+            Ok(Receipt {
                 tx: tx.hash(),
                 status: TxStatus::Success,
                 events,
-                cost: cost(&writes),
-            };
-            Ok((receipt, writes))
+                cost,
+            })
         }
         Err(Fail::Tx(e)) => {
+            cx.rollback();
+            cx.begin();
+            cx.set_nonce(&sender, next);
             let mut r = failed(tx, &e);
-            r.cost = cost(&nonce_write);
-            Ok((r, nonce_write))
+            r.cost = tx_cost(cx);
+            cx.commit();
+            Ok(r)
         }
         Err(Fail::Fatal(e)) => Err(e),
     }
 }
 
-fn cost(w: &WriteSet) -> Cost {
-    let mut c = Cost::default();
-    for (k, v) in w.iter() {
-        c.keys_written = c.keys_written.saturating_add(1);
-        let n = k.len() + v.map_or(0, <[u8]>::len);
-        c.bytes_written = c.bytes_written.saturating_add(n as u64);
+fn tx_cost(cx: &mut Ctx) -> Cost {
+    let (keys, bytes_written) = cx.tx_cost();
+    Cost {
+        keys_written: u32::try_from(keys).unwrap_or(u32::MAX),
+        bytes_written,
+        ..Cost::default()
     }
-    c
 }
 
 /// A world state held in memory: for tests, benches and dry runs.

@@ -4,7 +4,7 @@
 mod market_support;
 
 use carbon_ledger::market::{
-    ComplianceStatus, Emissions, Instrument, MarketTx, PeriodId, Role, Side, TradeId, query,
+    ComplianceStatus, Emissions, Instrument, MarketTx, PeriodId, Side, TradeId, query,
 };
 use carbon_ledger::{Error, Hash32, QueryError};
 use market_support::*;
@@ -15,21 +15,8 @@ const A: Instrument = Instrument::Allowance(P);
 /// Enterprises 1..=3 with 100,000 t and ¥100,000,000 each.
 fn market() -> Chain {
     let mut c = Chain::new();
-    c.open_period(1);
-    let mut lines = Vec::new();
-    for s in 1..=3 {
-        c.member(s, Role::Enterprise);
-        c.mint(s, 10_000_000_000);
-        lines.push((acct(s), 100_000));
-    }
-    let allocations = lines;
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations,
-        },
-    );
+    let lines = c.enterprises(1..=3, 10_000_000_000, 100_000);
+    c.allocate(1, lines);
     c
 }
 

@@ -305,4 +305,7 @@ fn a_whole_compliance_period_with_fifty_enterprises() {
     }
     // The whole run leaves nothing unaccounted.
     c.check_invariants();
+    // Byte for byte what the reference implementation (every record
+    // through the state overlay) wrote and receipted for this scenario.
+    check_vector("market_scenario.txt", &[c.trace.to_string()]);
 }

@@ -4,7 +4,7 @@
 mod market_support;
 
 use carbon_ledger::market::{
-    Asset, Instrument, MarketTx, PeriodId, Role, Side, TradeId, platform_account, query,
+    Asset, Instrument, MarketTx, PeriodId, Side, TradeId, platform_account, query,
 };
 use carbon_ledger::{StateView, TxStatus};
 use market_support::*;
@@ -17,20 +17,8 @@ const AL: Asset = Asset::Allowance(P);
 /// reference price 5,000 fen.
 fn market() -> Chain {
     let mut c = Chain::new();
-    c.open_period(1);
-    let mut lines = Vec::new();
-    for s in 1..=4 {
-        c.member(s, Role::Enterprise);
-        c.mint(s, 10_000_000_000);
-        lines.push((acct(s), 200_000));
-    }
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations: lines,
-        },
-    );
+    let lines = c.enterprises(1..=4, 10_000_000_000, 200_000);
+    c.allocate(1, lines);
     c
 }
 

@@ -49,6 +49,15 @@ impl Replica {
                 self.check_stable(seq);
             }
         }
+        if seq == self.low {
+            // The checkpoint became stable while its digest was pending (or
+            // before a crash): check this replica's state against it.
+            if digest == self.stable.digest {
+                self.enter_epoch_of(&snapshot);
+            } else {
+                self.request_state(self.stable.clone());
+            }
+        }
         self.maybe_switch_epoch();
         self.execute_ready();
         self.try_propose(false);
@@ -163,7 +172,6 @@ impl Replica {
         self.awaiting_digest = self.awaiting_digest.split_off(&self.low);
         self.own_checkpoints = self.own_checkpoints.split_off(&self.low);
         self.signed_votes.retain(|(_, s, _), _| *s > self.low);
-        self.forget_past_epochs();
     }
 
     /// Resend this replica's latest checkpoint vote so lagging peers can
@@ -173,12 +181,7 @@ impl Replica {
             let m = m.clone();
             self.broadcast(m);
         }
-        // Just after an epoch change the stable checkpoint is the old
-        // epoch's last: relay its proof so that replicas still finishing the
-        // old epoch can make it stable too and follow.
-        if self.stable.seq == self.epoch_floor && self.past_epochs.contains_key(&self.stable.seq) {
-            self.broadcast(Message::StableCheckpoint(self.stable.clone()));
-        }
+        self.relay_epoch_proofs();
     }
 
     /// A relayed stable-checkpoint proof: checked against the set of its

@@ -24,22 +24,49 @@
 //! 4. Every signature binds the digest of its epoch's set (epoch number and
 //!    keys), so no vote of one epoch counts in another: votes cast above
 //!    `B` in the old epoch can never form a certificate in the new one.
-//! 5. Checkpoint votes and proofs at or below `B` keep being checked against
-//!    the old set until a later checkpoint is stable, so replicas still in
-//!    the old epoch can finish it and lagging ones can catch up.
+//! 5. Checkpoint votes and proofs at or below `B` are always checked against
+//!    the old set (every epoch's set is kept: one per change), so replicas
+//!    still in the old epoch can finish it and lagging ones can catch up,
+//!    whatever checkpoint a peer's VIEW-CHANGE cites. (A replica that joined
+//!    later knows the sets from the epoch before its own: a VIEW-CHANGE
+//!    citing a checkpoint older than that, from a peer more than an epoch
+//!    behind, fails to verify there and does not count.)
 //!
 //! A replica the change removes stops voting (its host may then run an
 //! [`crate::Observer`]); a replica the change adds is started by its host
-//! with [`Replica::new`] and the new epoch's set
-//! ([`ValidatorSet::with_epoch`]) and catches up by state transfer.
+//! with [`Replica::join`], the new epoch's set ([`ValidatorSet::with_epoch`])
+//! and the previous one, and catches up by state transfer.
+//!
+//! 6. The stable proof of every epoch's last checkpoint is kept and relayed
+//!    (the latest [`RELAYED_EPOCH_PROOFS`]): a replica partitioned across a
+//!    change verifies it with the set it has, fetches the state it names,
+//!    and so learns the next set, epoch by epoch, however far the others
+//!    have gone.
 
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 
-use crate::config::ValidatorSet;
+use crate::config::{Config, ValidatorSet};
 use crate::error::{Misuse, Result};
 use crate::ids::{ReplicaId, SeqNo, Time};
+use crate::messages::Message;
 use crate::output::{Persist, StateSnapshot};
 use crate::replica::Replica;
+
+/// How many epoch-transition proofs a replica keeps relaying: a peer more
+/// epochs behind than this must be rebuilt by its host with
+/// [`Replica::join`] at a recent epoch.
+pub const RELAYED_EPOCH_PROOFS: usize = 8;
+
+/// The epoch before the one a joining replica starts in
+/// ([`Replica::join`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousEpoch {
+    /// The sequence number of that epoch's last checkpoint (where the
+    /// change took effect).
+    pub end: SeqNo,
+    /// That epoch's validator set.
+    pub set: ValidatorSet,
+}
 
 impl Replica {
     /// The application committed a new validator set (`keys`, in replica-id
@@ -91,23 +118,32 @@ impl Replica {
         Ok(effective)
     }
 
-    /// For a replica that joins in a later epoch: the epoch before its own
-    /// ended after the checkpoint at `end`, with set `previous`. With it the
-    /// replica can check that epoch's checkpoint proofs (carried in
-    /// VIEW-CHANGEs and in the CHECKPOINTs it fetches state by). Its host
-    /// knows both from the application's record of the change, and calls
-    /// this again after [`Replica::recover`].
-    pub fn with_previous_epoch(mut self, end: SeqNo, previous: ValidatorSet) -> Result<Replica> {
-        if previous.epoch().checked_add(1) != Some(self.validators.epoch()) {
+    /// A replica that joins in a later epoch: `validators` is the set of
+    /// the epoch it joins (it must be a member), `previous` the epoch before
+    /// it. Its host knows both from the application's record of the change.
+    /// With the previous set the replica can check that epoch's last
+    /// checkpoint proof, which its peers' VIEW-CHANGEs and relays carry
+    /// until a checkpoint of the new epoch is stable. After a restart,
+    /// rebuild it the same way and [`restore`](Self::restore) it.
+    pub fn join(
+        cfg: Config,
+        validators: ValidatorSet,
+        id: ReplicaId,
+        key: SigningKey,
+        now: Time,
+        previous: PreviousEpoch,
+    ) -> Result<Replica> {
+        if previous.set.epoch().checked_add(1) != Some(validators.epoch()) {
             return Err(Misuse::BadValidatorSet("not the epoch before the replica's").into());
         }
-        if !end.0.is_multiple_of(self.cfg.checkpoint_interval) || end < self.epoch_floor {
+        if previous.end == SeqNo(0) || !previous.end.0.is_multiple_of(cfg.checkpoint_interval) {
             return Err(Misuse::BadValidatorSet("an epoch ends at a checkpoint boundary").into());
         }
-        let id = previous.id_of(&self.key.verifying_key());
-        self.past_epochs.insert(end, (previous, id));
-        self.epoch_floor = end;
-        Ok(self)
+        let mut r = Replica::build(cfg, validators, id, key, now)?;
+        let old_id = previous.set.id_of(&r.key.verifying_key());
+        r.past_epochs.insert(previous.end, (previous.set, old_id));
+        r.epoch_floor = previous.end;
+        Ok(r)
     }
 
     /// The set that signs and checks messages about `seq`, and this
@@ -157,6 +193,9 @@ impl Replica {
     /// Leave the current epoch after `end` and start the one of `set`.
     fn start_epoch(&mut self, end: SeqNo, set: ValidatorSet) {
         let me = self.key.verifying_key();
+        if self.stable.seq == end {
+            self.epoch_proofs.insert(end, self.stable.clone());
+        }
         let old = std::mem::replace(&mut self.validators, set);
         self.past_epochs
             .insert(end, (old, self.member.then_some(self.id)));
@@ -178,23 +217,31 @@ impl Replica {
         self.prepared.clear();
         self.in_flight.clear();
         self.next_seq = end;
-        // The new epoch starts in the replica's view, active.
+        // The new epoch starts in the replica's view, active. The last
+        // NEW-VIEW is kept: peers still finishing the old epoch in an older
+        // view need it.
         self.view_changes.clear();
         self.own_view_change = None;
-        self.last_new_view = None;
         self.view_active = true;
         self.view_change_deadline = None;
         self.batch_deadline = None;
         self.timeout = self.cfg.request_timeout;
-        self.request_deadline = if self.queue.is_empty() {
-            None
-        } else {
-            Some(self.now.saturating_add(self.timeout))
-        };
+        self.rearm_request_timer();
     }
 
-    /// Drop earlier epochs whose last checkpoint is below the stable one.
-    pub(crate) fn forget_past_epochs(&mut self) {
-        self.past_epochs = self.past_epochs.split_off(&self.low);
+    /// Relay the proofs of the latest epoch transitions, so that a replica
+    /// still in an earlier epoch can verify the next one's start, fetch its
+    /// state and follow.
+    pub(crate) fn relay_epoch_proofs(&mut self) {
+        let proofs: Vec<_> = self
+            .epoch_proofs
+            .values()
+            .rev()
+            .take(RELAYED_EPOCH_PROOFS)
+            .cloned()
+            .collect();
+        for p in proofs.into_iter().rev() {
+            self.broadcast(Message::StableCheckpoint(p));
+        }
     }
 }

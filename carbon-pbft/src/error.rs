@@ -171,6 +171,11 @@ pub enum ConfigError {
     /// The replica's key is not the one the validator set lists for it.
     #[error("signing key does not match the validator set entry of {0}")]
     KeyMismatch(ReplicaId),
+    /// `Replica::new` takes the genesis set; a replica joining a later
+    /// epoch is built with `Replica::join`, which also needs the previous
+    /// epoch.
+    #[error("validator set of epoch {0} given to Replica::new: use Replica::join")]
+    LaterEpoch(u64),
 }
 
 /// API misuse by the host.
@@ -186,6 +191,15 @@ pub enum Misuse {
     /// No state transfer is pending.
     #[error("no state transfer is pending")]
     NoTransferPending,
+    /// A fetched state older than what the replica already executed (it
+    /// caught up by itself meanwhile): the host must not install it.
+    #[error("fetched state at {snapshot} is older than the executed {executed}")]
+    StaleState {
+        /// The snapshot's sequence number.
+        snapshot: SeqNo,
+        /// What the replica has executed.
+        executed: SeqNo,
+    },
     /// Recovery data is inconsistent.
     #[error("inconsistent recovery data: {0}")]
     BadRecovery(&'static str),

@@ -36,20 +36,58 @@ impl Replica {
     /// shifted in time gives the same digest.
     #[doc(hidden)]
     pub fn fingerprint(&self) -> [u8; 32] {
-        let rel = |t: Option<Time>| t.map(|d| d.0.saturating_sub(self.now.0));
+        // Destructured so that a new field is a compile error here until
+        // someone decides whether it belongs in the fingerprint.
+        let Replica {
+            cfg: _,
+            id,
+            key,
+            validators,
+            member,
+            pending_set,
+            past_epochs,
+            epoch_proofs,
+            epoch_floor,
+            now,
+            view,
+            view_active,
+            timeout,
+            view_changes,
+            own_view_change,
+            last_new_view,
+            log,
+            signed_votes,
+            prepared,
+            to_execute,
+            next_seq,
+            executed,
+            low,
+            stable,
+            awaiting_digest,
+            own_checkpoints,
+            checkpoint_votes,
+            fetching,
+            clients,
+            queue,
+            queued,
+            in_flight,
+            batch_deadline,
+            request_deadline,
+            view_change_deadline,
+            retransmit_deadline,
+            out,
+            stats: _,
+        } = self;
+        let rel = |t: Option<Time>| t.map(|d| d.0.saturating_sub(now.0));
         let mut f = Feed(Sha256::new());
         f.0.update(b"carbon-pbft/replica-fingerprint/v1");
-        f.put(&(self.id, self.key.verifying_key(), self.member));
-        f.put(&(&self.validators, &self.pending_set, &self.past_epochs));
-        f.put(&self.epoch_floor);
-        f.put(&(self.view, self.view_active, self.timeout));
-        f.put(&(
-            &self.view_changes,
-            &self.own_view_change,
-            &self.last_new_view,
-        ));
-        f.put(&(self.log.len() as u64));
-        for (seq, slot) in &self.log {
+        f.put(&(id, key.verifying_key(), member));
+        f.put(&(validators, pending_set, past_epochs, epoch_proofs));
+        f.put(epoch_floor);
+        f.put(&(view, view_active, timeout));
+        f.put(&(view_changes, own_view_change, last_new_view));
+        f.put(&(log.len() as u64));
+        for (seq, slot) in log {
             let Slot {
                 pre_prepare,
                 prepares,
@@ -59,24 +97,24 @@ impl Replica {
             } = slot;
             f.put(&(seq, pre_prepare, prepares, commits, prepared, committed));
         }
-        f.put(&self.signed_votes);
-        f.put(&(&self.prepared, &self.to_execute));
-        f.put(&(self.next_seq, self.executed, self.low, &self.stable));
-        f.put(&(&self.awaiting_digest, &self.own_checkpoints));
-        f.put(&(&self.checkpoint_votes, self.fetching));
-        f.put(&(&self.clients, &self.queue, &self.queued, &self.in_flight));
+        f.put(signed_votes);
+        f.put(&(prepared, to_execute));
+        f.put(&(next_seq, executed, low, stable));
+        f.put(&(awaiting_digest, own_checkpoints));
+        f.put(&(checkpoint_votes, fetching));
+        f.put(&(clients, queue, queued, in_flight));
         f.put(&(
-            rel(self.batch_deadline),
-            rel(self.request_deadline),
-            rel(self.view_change_deadline),
-            rel(Some(self.retransmit_deadline)),
+            rel(*batch_deadline),
+            rel(*request_deadline),
+            rel(*view_change_deadline),
+            rel(Some(*retransmit_deadline)),
         ));
         let Ready {
             persist,
             messages,
             committed,
             fetch_state,
-        } = &self.out;
+        } = out;
         f.put(persist);
         f.put(&(messages.len() as u64, committed.len() as u64));
         for o in messages {

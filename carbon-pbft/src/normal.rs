@@ -1,11 +1,12 @@
 //! The normal case (PBFT §4.2): requests, batching at the primary,
-//! PRE-PREPARE / PREPARE / COMMIT, commit certificates and in-order delivery.
+//! PRE-PREPARE / PREPARE / COMMIT and commit certificates. Delivery of what
+//! commits is in `delivery.rs`.
 
 use crate::certificate::{CommitCertificate, PreparedProof};
 use crate::error::{Ignored, PeerMisbehaved, Result};
 use crate::ids::{ReplicaId, SeqNo};
 use crate::messages::{Batch, Message, OrderVote, Phase, PrePrepare, Request, Signed};
-use crate::output::{Committed, Persist};
+use crate::output::Persist;
 use crate::replica::Replica;
 
 impl Replica {
@@ -302,88 +303,6 @@ impl Replica {
             self.to_execute.insert(seq, (batch, cert));
         }
         self.execute_ready();
-    }
-
-    /// Deliver committed batches strictly in sequence order, each once.
-    pub(crate) fn execute_ready(&mut self) {
-        let mut progressed = false;
-        while let Some(next) = self.executed.next() {
-            // Paused at a checkpoint until the host gives its state digest:
-            // a validator-set change takes effect there.
-            if self.awaiting_digest.contains_key(&self.executed) {
-                break;
-            }
-            // At a pending change's boundary until the new epoch begins.
-            if self
-                .pending_set
-                .as_ref()
-                .is_some_and(|(b, _)| self.executed >= *b)
-            {
-                break;
-            }
-            let Some((batch, certificate)) = self.to_execute.remove(&next) else {
-                break;
-            };
-            let mut fresh = Vec::with_capacity(batch.requests.len());
-            let mut executed = Vec::new();
-            for r in batch.requests.iter() {
-                let f = self.clients.get(&r.client).is_none_or(|last| r.id > *last);
-                if f {
-                    self.clients.insert(r.client, r.id);
-                    executed.push((r.client, r.id));
-                }
-                fresh.push(f);
-            }
-            self.stats.batches_committed += 1;
-            self.stats.requests_committed += executed.len() as u64;
-            let needs_state_digest = next.0 % self.cfg.checkpoint_interval == 0;
-            if needs_state_digest {
-                let mut table: Vec<_> = self.clients.iter().map(|(c, i)| (*c, *i)).collect();
-                table.sort();
-                self.awaiting_digest.insert(next, table);
-            }
-            self.out.persist.push(Persist::Executed {
-                seq: next,
-                clients: executed,
-            });
-            let committed = Committed {
-                seq: next,
-                batch,
-                fresh,
-                certificate,
-                needs_state_digest,
-            };
-            self.out.messages.push(crate::output::Outgoing {
-                to: crate::output::Destination::Observers,
-                message: Message::Committed(crate::messages::CommittedBatch {
-                    seq: next,
-                    batch: committed.batch.clone(),
-                    certificate: committed.certificate.clone(),
-                }),
-            });
-            self.out.committed.push(committed);
-            self.executed = next;
-            progressed = true;
-        }
-        if progressed {
-            let clients = &self.clients;
-            let before = self.queue.len();
-            self.queue
-                .retain(|r| clients.get(&r.client).is_none_or(|last| r.id > *last));
-            if self.queue.len() != before {
-                self.queued
-                    .retain(|(c, i)| clients.get(c).is_none_or(|last| i > last));
-                self.in_flight
-                    .retain(|(c, i)| clients.get(c).is_none_or(|last| i > last));
-            }
-            // A request executed: the view is making progress again.
-            self.timeout = self.cfg.request_timeout;
-            self.request_deadline = if self.queue.is_empty() {
-                None
-            } else {
-                Some(self.now.saturating_add(self.timeout))
-            };
-        }
     }
 
     /// Resend this replica's own votes for the slots in the window, to repair

@@ -4,7 +4,7 @@
 //! toward a quorum, and can never be primary.
 
 use crate::config::ValidatorSet;
-use crate::error::{Ignored, PeerMisbehaved, Result};
+use crate::error::{Ignored, Misuse, PeerMisbehaved, Result};
 use crate::ids::{ReplicaId, SeqNo};
 use crate::messages::{CommittedBatch, Message};
 use std::collections::BTreeMap;
@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 /// each batch is checked, when it is polled, against the set of its
 /// sequence number's epoch, so a certificate of the old epoch for a
 /// sequence number beyond the change's boundary is never delivered. A batch
-/// that fails against the set known when it arrives is kept (a few per
-/// sequence number) and checked again when its turn comes.
+/// that fails against the set known when it arrives is kept (the latest
+/// one from each sender per sequence number, so a faulty sender cannot
+/// crowd out the others) and checked again when its turn comes.
 #[derive(Debug)]
 pub struct Observer {
     validators: ValidatorSet,
@@ -27,7 +28,7 @@ pub struct Observer {
     window: u64,
     /// Batches that verified on arrival, with the epoch they verified in.
     buffer: BTreeMap<SeqNo, (CommittedBatch, u64)>,
-    unverified: BTreeMap<SeqNo, Vec<CommittedBatch>>,
+    unverified: BTreeMap<SeqNo, BTreeMap<ReplicaId, CommittedBatch>>,
 }
 
 impl Observer {
@@ -47,8 +48,31 @@ impl Observer {
     /// The application delivered a validator-set change that takes effect
     /// after `effective` (what [`crate::Replica::handle_validator_set`]
     /// returned for it): batches above it are checked against `set`.
-    pub fn schedule_validator_set(&mut self, effective: SeqNo, set: ValidatorSet) {
+    ///
+    /// Refused, changing nothing, while another change is scheduled and not
+    /// yet in force (as the replica refuses a second pending change), or
+    /// when `set` is not the next epoch's.
+    pub fn schedule_validator_set(&mut self, effective: SeqNo, set: ValidatorSet) -> Result<()> {
+        self.apply_due_change();
+        if self.scheduled.is_some() {
+            return Err(Misuse::BadValidatorSet("another change is pending").into());
+        }
+        if self.validators.epoch().checked_add(1) != Some(set.epoch()) {
+            return Err(Misuse::BadValidatorSet("not the next epoch's set").into());
+        }
         self.scheduled = Some((effective, set));
+        Ok(())
+    }
+
+    /// Once every batch up to a scheduled change's boundary is delivered,
+    /// its set is the one in force.
+    fn apply_due_change(&mut self) {
+        if let Some((b, _)) = &self.scheduled
+            && self.next > *b
+            && let Some((_, set)) = self.scheduled.take()
+        {
+            self.validators = set;
+        }
     }
 
     /// The validator set batches at `next_seq` are checked against.
@@ -95,11 +119,7 @@ impl Observer {
         if verified.is_err() || self.buffer.contains_key(&c.seq) {
             // A change reported later may make it valid, or the one kept
             // invalid: keep a few alternatives, checked when polled.
-            let keep = self.validators.len();
-            let kept = self.unverified.entry(c.seq).or_default();
-            if kept.len() < keep && !kept.contains(&c) {
-                kept.push(c);
-            }
+            self.unverified.entry(c.seq).or_default().insert(from, c);
             return verified.map_err(Into::into);
         }
         let epoch = set.epoch();
@@ -111,12 +131,7 @@ impl Observer {
     /// of its epoch as known now.
     #[must_use]
     pub fn poll_committed(&mut self) -> Option<CommittedBatch> {
-        if let Some((b, _)) = &self.scheduled
-            && self.next > *b
-            && let Some((_, set)) = self.scheduled.take()
-        {
-            self.validators = set;
-        }
+        self.apply_due_change();
         let set = self.set_for(self.next).clone();
         let mut candidates = Vec::new();
         if let Some((c, epoch)) = self.buffer.remove(&self.next) {
@@ -127,7 +142,8 @@ impl Observer {
             }
             candidates.push(c);
         }
-        candidates.extend(self.unverified.remove(&self.next).unwrap_or_default());
+        let kept = self.unverified.remove(&self.next).unwrap_or_default();
+        candidates.extend(kept.values().cloned());
         match candidates
             .iter()
             .position(|c| c.certificate.verify_batch(&c.batch, &set).is_ok())
@@ -137,9 +153,11 @@ impl Observer {
                 Some(candidates.swap_remove(i))
             }
             None => {
-                // A change not yet scheduled may still make one valid.
-                if !candidates.is_empty() {
-                    self.unverified.insert(self.next, candidates);
+                // A change not yet scheduled may still make one valid. The
+                // buffered batch (verified under a set no longer in force)
+                // is dropped: its senders' alternatives stay.
+                if !kept.is_empty() {
+                    self.unverified.insert(self.next, kept);
                 }
                 None
             }

@@ -15,6 +15,18 @@ impl Replica {
     /// The replica comes back in the view it last knew, remembering every
     /// vote it signed, so it can never sign a second digest for the same
     /// view and sequence number.
+    ///
+    /// `validators` is the genesis set the replica was first built with,
+    /// not the current one: the persisted entries replay every change since.
+    /// A replica first built with [`Replica::join`] is rebuilt the same way
+    /// and then [`restore`](Self::restore)d.
+    ///
+    /// The host then re-reports what the replica cannot know: the state
+    /// digest it awaits ([`awaiting_state_digest`](Self::awaiting_state_digest)),
+    /// and a validator-set change its application committed in a batch the
+    /// replica delivered but for which `handle_validator_set` was never
+    /// persisted (a crash in between): it calls
+    /// [`handle_validator_set`](Self::handle_validator_set) again.
     pub fn recover(
         cfg: Config,
         validators: ValidatorSet,
@@ -23,10 +35,24 @@ impl Replica {
         now: Time,
         entries: impl IntoIterator<Item = Persist>,
     ) -> Result<Replica> {
-        let mut r = Replica::new(cfg, validators, id, key, now)?;
+        Replica::new(cfg, validators, id, key, now)?.restore(entries)
+    }
+
+    /// Replay, into a freshly built replica (from [`Replica::new`] or
+    /// [`Replica::join`] with the arguments it was first built with), the
+    /// entries earlier [`Ready`]s asked the host to persist, in write
+    /// order. See [`recover`](Self::recover).
+    pub fn restore(self, entries: impl IntoIterator<Item = Persist>) -> Result<Replica> {
+        if self.executed != SeqNo(0) || !self.out.persist.is_empty() {
+            return Err(Misuse::BadRecovery("restore a freshly built replica").into());
+        }
+        let mut r = self;
         for e in entries {
             r.replay(e)?;
         }
+        // A switch whose last condition was met by the state digest (which
+        // persists nothing that replays it).
+        r.maybe_switch_epoch();
         r.next_seq = r.next_seq.max(r.low);
         // Crashed between delivering a checkpoint batch and signing its
         // checkpoint: ask the host for the digest again (see
@@ -109,7 +135,14 @@ impl Replica {
                 let _ = snapshot;
             }
             Persist::ValidatorSet { effective, set } => {
+                if set.epoch() != self.validators.epoch().saturating_add(1) {
+                    return Err(Misuse::BadRecovery(
+                        "a validator-set change that does not follow the set given to recover",
+                    )
+                    .into());
+                }
                 self.pending_set = Some((effective, set));
+                self.maybe_switch_epoch();
             }
             Persist::Stable(proof) => {
                 if proof.seq > self.low {

@@ -1,4 +1,4 @@
-//! The replica: state, construction, recovery, input dispatch and timers.
+//! The replica: state, construction, input dispatch and timers.
 //! The protocol phases live in `normal.rs`, `checkpoint.rs`,
 //! `view_change.rs`, `state_transfer.rs` and `epoch.rs` (validator-set
 //! changes), each an `impl Replica` block.
@@ -65,10 +65,12 @@ pub struct Replica {
     pub(crate) member: bool,
     /// A committed change: the boundary it takes effect after, and the set.
     pub(crate) pending_set: Option<(SeqNo, ValidatorSet)>,
-    /// Earlier epochs still needed (their last checkpoint may not be stable
-    /// yet): keyed by the epoch's last sequence number, with this replica's
-    /// id in it.
+    /// Every earlier epoch this replica knows, keyed by the epoch's last
+    /// sequence number, with this replica's id in it.
     pub(crate) past_epochs: BTreeMap<SeqNo, (ValidatorSet, Option<ReplicaId>)>,
+    /// The stable proof of each known epoch's last checkpoint, relayed to
+    /// peers still in an earlier epoch.
+    pub(crate) epoch_proofs: BTreeMap<SeqNo, CheckpointProof>,
     /// The current epoch orders only sequence numbers above this one.
     pub(crate) epoch_floor: SeqNo,
     pub(crate) now: Time,
@@ -110,8 +112,23 @@ pub struct Replica {
 }
 
 impl Replica {
-    /// A fresh replica `id` of `validators`, signing with `key`, at time `now`.
+    /// A fresh replica `id` of the genesis set `validators` (epoch 0),
+    /// signing with `key`, at time `now`. A replica that joins in a later
+    /// epoch is built with [`join`](Self::join).
     pub fn new(
+        cfg: Config,
+        validators: ValidatorSet,
+        id: ReplicaId,
+        key: SigningKey,
+        now: Time,
+    ) -> Result<Replica> {
+        if validators.epoch() != 0 {
+            return Err(ConfigError::LaterEpoch(validators.epoch()).into());
+        }
+        Replica::build(cfg, validators, id, key, now)
+    }
+
+    pub(crate) fn build(
         cfg: Config,
         validators: ValidatorSet,
         id: ReplicaId,
@@ -132,6 +149,7 @@ impl Replica {
             member: true,
             pending_set: None,
             past_epochs: BTreeMap::new(),
+            epoch_proofs: BTreeMap::new(),
             epoch_floor: SeqNo(0),
             now,
             view: View(0),
@@ -163,68 +181,6 @@ impl Replica {
             out: Ready::default(),
             stats: Stats::default(),
         })
-    }
-
-    // ----- getters -----
-
-    /// This replica's id.
-    pub fn id(&self) -> ReplicaId {
-        self.id
-    }
-    /// The current view (the target view while a view change is under way).
-    pub fn view(&self) -> View {
-        self.view
-    }
-    /// False between sending VIEW-CHANGE and accepting the NEW-VIEW.
-    pub fn is_view_active(&self) -> bool {
-        self.view_active
-    }
-    /// Whether this replica is the primary of its current view.
-    pub fn is_primary(&self) -> bool {
-        self.validators.primary(self.view) == self.id
-    }
-    /// The last sequence number delivered for execution.
-    pub fn last_executed(&self) -> SeqNo {
-        self.executed
-    }
-    /// h: the last stable checkpoint.
-    pub fn low_water_mark(&self) -> SeqNo {
-        self.low
-    }
-    /// The proof of the last stable checkpoint.
-    pub fn stable_checkpoint(&self) -> &CheckpointProof {
-        &self.stable
-    }
-    /// Counters.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
-    }
-    /// The validator set of the current epoch. It changes when a committed
-    /// change takes effect (see [`handle_validator_set`](Self::handle_validator_set));
-    /// a host compares its [`epoch`](ValidatorSet::epoch) after each input
-    /// to re-map peer ids, which are positions in the set.
-    pub fn validators(&self) -> &ValidatorSet {
-        &self.validators
-    }
-    /// Whether this replica votes in the current epoch.
-    pub fn is_member(&self) -> bool {
-        self.member
-    }
-    /// A committed validator-set change not yet in force: the sequence
-    /// number after which it takes effect, and the set.
-    pub fn pending_validators(&self) -> Option<(SeqNo, &ValidatorSet)> {
-        self.pending_set.as_ref().map(|(s, v)| (*s, v))
-    }
-    /// A delivered checkpoint batch whose state digest the replica still
-    /// needs: after [`recover`](Self::recover), when the crash came between
-    /// applying the batch and [`handle_state_digest`](Self::handle_state_digest),
-    /// the host gives the digest of its (recovered) application state.
-    pub fn awaiting_state_digest(&self) -> Option<SeqNo> {
-        self.awaiting_digest.keys().next().copied()
-    }
-    /// Number of client requests queued and not yet executed.
-    pub fn pending_requests(&self) -> usize {
-        self.queue.len()
     }
 
     // ----- outputs -----

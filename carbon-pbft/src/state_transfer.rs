@@ -32,10 +32,26 @@ impl Replica {
     /// replica's snapshot, checked here against the proved checkpoint
     /// digest. On success the replica resumes from `snapshot.seq`; on
     /// failure nothing changes and the host should try another peer.
+    ///
+    /// A replica can catch up by itself while a transfer is under way; it
+    /// then refuses a snapshot older than what it executed
+    /// ([`Misuse::StaleState`]; a transfer it has overtaken is then over), so the host checks the replica's answer
+    /// before replacing its application state (or compares
+    /// [`last_executed`](Self::last_executed) first).
     pub fn handle_state_installed(&mut self, now: Time, snapshot: StateSnapshot) -> Result<()> {
         self.now = self.now.max(now);
         if self.fetching.is_none() {
             return Err(Misuse::NoTransferPending.into());
+        }
+        if snapshot.seq < self.executed {
+            if self.fetching.is_some_and(|f| f < self.executed) {
+                self.fetching = None;
+            }
+            return Err(Misuse::StaleState {
+                snapshot: snapshot.seq,
+                executed: self.executed,
+            }
+            .into());
         }
         if snapshot.seq != self.stable.seq || checkpoint_digest(&snapshot) != self.stable.digest {
             return Err(Misuse::StateMismatch.into());

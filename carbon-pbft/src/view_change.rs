@@ -339,11 +339,7 @@ impl Replica {
                 self.accept_pre_prepare(h, batch);
             }
         }
-        self.request_deadline = if self.queue.is_empty() {
-            None
-        } else {
-            Some(self.now.saturating_add(self.timeout))
-        };
+        self.rearm_request_timer();
         if self.is_primary() {
             self.try_propose(true);
         }

@@ -6,38 +6,9 @@ mod common;
 
 use carbon_pbft::error::Misuse;
 use carbon_pbft::{
-    Error, Message, Observer, Persist, Replica, ReplicaId, Request, SeqNo, Time, ValidatorSet,
+    Error, Message, Observer, Persist, PreviousEpoch, Replica, ReplicaId, SeqNo, Time, ValidatorSet,
 };
-use common::{Cluster, genesis_set, key, request};
-
-fn members(ids: &[u32]) -> Request {
-    let list: Vec<String> = ids.iter().map(u32::to_string).collect();
-    Request {
-        client: carbon_pbft::ClientId(99),
-        id: carbon_pbft::RequestId(1),
-        payload: format!("members:{}", list.join(",")).into_bytes(),
-    }
-}
-
-fn keys(ids: &[u32]) -> Vec<ed25519_dalek::VerifyingKey> {
-    ids.iter().map(|i| key(*i).verifying_key()).collect()
-}
-
-/// The (single) change every replica of `c` reported, and its boundary.
-fn agreed_boundary(c: &Cluster, replicas: std::ops::Range<usize>) -> SeqNo {
-    let mut seen = Vec::new();
-    for i in replicas {
-        assert_eq!(
-            c.set_changes[i].len(),
-            1,
-            "replica {i}: {:?}",
-            c.set_changes[i]
-        );
-        seen.push(c.set_changes[i][0].clone().expect("change accepted"));
-    }
-    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
-    seen[0]
-}
+use common::{Cluster, agreed_boundary, genesis_set, key, keys, members, request};
 
 #[test]
 fn an_added_validator_takes_effect_after_the_next_checkpoint_and_catches_up() {
@@ -48,7 +19,14 @@ fn an_added_validator_takes_effect_after_the_next_checkpoint_and_catches_up() {
     let b = agreed_boundary(&c, 0..4);
     assert_eq!(b.0 % 4, 0);
     let next = genesis_set(4).successor(keys(&[0, 1, 2, 3, 4])).unwrap();
-    c.add_replica(next.clone(), 4);
+    c.add_replica(
+        next.clone(),
+        4,
+        PreviousEpoch {
+            end: b,
+            set: genesis_set(4),
+        },
+    );
     for k in 2..30 {
         c.submit(request(k, 1));
     }
@@ -241,8 +219,9 @@ fn a_restarted_replica_recovers_its_epoch_and_its_pending_change() {
     assert_eq!(r.validators().epoch(), 0);
 }
 
-#[test]
-fn an_observer_follows_a_scheduled_change() {
+/// A cluster that added replica 4 and went on past the change (its
+/// boundary, and the new set), for an observer to follow.
+fn changed_under_an_observer() -> (Cluster, SeqNo, ValidatorSet) {
     let mut c = Cluster::new(4);
     c.submit(request(1, 1));
     c.submit(members(&[0, 1, 2, 3, 4]));
@@ -251,7 +230,13 @@ fn an_observer_follows_a_scheduled_change() {
         c.submit(request(k, 1));
     }
     c.advance(50);
-    let next: ValidatorSet = c.replicas[0].validators().clone();
+    let next = c.replicas[0].validators().clone();
+    (c, b, next)
+}
+
+#[test]
+fn an_observer_follows_a_scheduled_change() {
+    let (c, b, next) = changed_under_an_observer();
     let mut obs = Observer::new(genesis_set(4), SeqNo(0), 64);
     // Everything arrives before the observer's application reached the
     // change: batches above the boundary fail against the old set, are
@@ -264,10 +249,49 @@ fn an_observer_follows_a_scheduled_change() {
         delivered.push(cb.seq);
     }
     assert_eq!(delivered.last(), Some(&b));
-    obs.schedule_validator_set(b, next.clone());
+    obs.schedule_validator_set(b, next.clone()).unwrap();
     while let Some(cb) = obs.poll_committed() {
         delivered.push(cb.seq);
     }
     assert_eq!(delivered.last(), Some(&c.executed(0)));
+    assert_eq!(obs.validators(), &next);
+}
+
+#[test]
+fn an_observer_keeps_one_unverified_batch_per_sender_and_one_change_at_a_time() {
+    let (c, b, next) = changed_under_an_observer();
+    let mut obs = Observer::new(genesis_set(4), SeqNo(0), 64);
+    let beyond = b.next().unwrap();
+    let mut genuine = None;
+    for m in c.to_observers.clone() {
+        match &m {
+            Message::Committed(cb) if cb.seq == beyond => genuine = Some(m.clone()),
+            _ => {
+                let _ = obs.handle_message(ReplicaId(2), m);
+            }
+        }
+    }
+    // A faulty member floods the first batch above the boundary with
+    // variants that cannot verify yet; the genuine one still gets kept.
+    let Some(Message::Committed(real)) = genuine.clone() else {
+        panic!("no batch above the boundary reached the observers");
+    };
+    for k in 0..16u8 {
+        let mut fake = real.clone();
+        let mut requests = real.batch.requests.to_vec();
+        requests[0].payload.push(k);
+        fake.batch = carbon_pbft::Batch::new(requests);
+        let _ = obs.handle_message(ReplicaId(1), Message::Committed(fake));
+    }
+    assert!(obs.handle_message(ReplicaId(2), genuine.unwrap()).is_err());
+    while obs.poll_committed().is_some() {}
+    assert_eq!(obs.next_seq(), beyond);
+    obs.schedule_validator_set(b, next.clone()).unwrap();
+    assert!(
+        obs.schedule_validator_set(b, next.clone()).is_err(),
+        "a second change while one is pending"
+    );
+    let first = obs.poll_committed().expect("the genuine batch verifies");
+    assert_eq!(first, real);
     assert_eq!(obs.validators(), &next);
 }

@@ -5,7 +5,6 @@ use super::book;
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError};
 use super::events::MarketEvent;
-use super::keys;
 use super::params;
 use super::types::{AccountRecord, AccountStatus, Asset, OrderId, Role};
 use crate::codec;
@@ -31,13 +30,13 @@ pub(crate) fn require_regulator(cx: &Ctx, actor: &AccountId) -> MResult<()> {
 }
 
 /// The record of a registered account, or [`MarketError::NotRegistered`].
-pub(crate) fn registered(cx: &Ctx, a: &AccountId) -> MResult<AccountRecord> {
+pub(crate) fn registered(cx: &mut Ctx, a: &AccountId) -> MResult<AccountRecord> {
     cx.account(a)?
         .ok_or_else(|| MarketError::NotRegistered(*a).into())
 }
 
 /// Fails unless `a` is approved with `role` (and not frozen).
-pub(crate) fn require_role(cx: &Ctx, a: &AccountId, role: Role) -> MResult<()> {
+pub(crate) fn require_role(cx: &mut Ctx, a: &AccountId, role: Role) -> MResult<()> {
     let r = registered(cx, a)?;
     if r.frozen {
         return Err(MarketError::Frozen(*a).into());
@@ -49,8 +48,8 @@ pub(crate) fn require_role(cx: &Ctx, a: &AccountId, role: Role) -> MResult<()> {
 }
 
 /// Fails if `a` is on the black list.
-pub(crate) fn require_not_frozen(cx: &Ctx, a: &AccountId) -> MResult<()> {
-    if cx.account(a)?.is_some_and(|r| r.frozen) {
+pub(crate) fn require_not_frozen(cx: &mut Ctx, a: &AccountId) -> MResult<()> {
+    if cx.is_frozen(a)? {
         return Err(MarketError::Frozen(*a).into());
     }
     Ok(())
@@ -67,7 +66,7 @@ pub(crate) fn register(cx: &mut Ctx, actor: &AccountId, name: &str) -> MResult<(
         frozen: false,
         registered_at: cx.time,
     };
-    cx.put(keys::account(actor), &rec);
+    cx.put_account(actor, rec);
     cx.emit(MarketEvent::Registered { account: *actor });
     Ok(())
 }
@@ -79,7 +78,7 @@ pub(crate) fn approve(cx: &mut Ctx, actor: &AccountId, a: &AccountId, role: Role
         return Err(MarketError::AlreadyRegistered(*a).into());
     }
     rec.status = AccountStatus::Approved(role);
-    cx.put(keys::account(a), &rec);
+    cx.put_account(a, rec);
     cx.emit(MarketEvent::Approved { account: *a, role });
     Ok(())
 }
@@ -99,9 +98,9 @@ pub(crate) fn set_frozen(
         return Err(MarketError::WrongState("account already in that state").into());
     }
     rec.frozen = frozen;
-    cx.put(keys::account(a), &rec);
+    cx.put_account(a, rec);
     if frozen {
-        let open: Vec<OrderId> = cx.get(&keys::account_orders(a))?.unwrap_or_default();
+        let open: Vec<OrderId> = cx.account_orders(a)?;
         for id in open {
             book::cancel_resting(cx, id)?;
         }

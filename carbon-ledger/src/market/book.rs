@@ -9,11 +9,11 @@
 //! order of the same account is cancelled rather than traded against
 //! (self-trade prevention, cancel-resting).
 
-use super::accounts::{registered, require_not_frozen};
+use super::accounts::require_not_frozen;
 use super::ctx::Ctx;
-use super::error::{Fail, MResult, MarketError, add, mul};
+use super::error::{Fail, MResult, MarketError};
+use super::escrow::{draw, lock_for};
 use super::events::MarketEvent;
-use super::keys;
 use super::trade::{self, Fill};
 use super::types::{Asset, Instrument, Order, OrderId, Role, Side};
 use crate::types::AccountId;
@@ -26,44 +26,21 @@ pub const MAX_LEVEL_ORDERS: usize = 10_000;
 /// Most price levels on one side of a book.
 pub const MAX_LEVELS: usize = 10_000;
 
-/// Fee on a trade value, rounded down.
-pub(crate) fn fee(value: u64, bps: u64) -> u64 {
-    u64::try_from(u128::from(value) * u128::from(bps) / 10_000).unwrap_or(u64::MAX)
-}
-
-/// Tokens a buy of `qty` at `price` locks: value plus the fee on it.
-pub(crate) fn buy_lock(qty: u64, price: u64, fee_bps: u64) -> MResult<u64> {
-    let value = mul(qty, price)?;
-    add(value, fee(value, fee_bps))
-}
-
-/// What an order locks and in which asset.
-fn lock_for(
-    inst: &Instrument,
-    side: Side,
-    qty: u64,
-    price: u64,
-    fee_bps: u64,
-) -> MResult<(Asset, u64)> {
-    Ok(match side {
-        Side::Buy => (Asset::Token, buy_lock(qty, price, fee_bps)?),
-        Side::Sell => (inst.asset(), qty),
-    })
-}
-
 /// Fails unless `actor` may trade `inst` on `side`: enterprises trade
 /// everything; resource holders only sell offsets.
 pub(crate) fn require_trader(
-    cx: &Ctx,
+    cx: &mut Ctx,
     actor: &AccountId,
     inst: &Instrument,
     side: Side,
 ) -> MResult<()> {
-    let rec = registered(cx, actor)?;
-    if rec.frozen {
+    let (frozen, role) = cx
+        .standing(actor)?
+        .ok_or(MarketError::NotRegistered(*actor))?;
+    if frozen {
         return Err(MarketError::Frozen(*actor).into());
     }
-    let ok = match rec.role() {
+    let ok = match role {
         Some(Role::Enterprise) => true,
         Some(Role::ResourceHolder) => *inst == Instrument::Offset && side == Side::Sell,
         _ => false,
@@ -72,7 +49,7 @@ pub(crate) fn require_trader(
         return Err(MarketError::WrongRole(*actor).into());
     }
     if let Instrument::Allowance(p) = inst
-        && cx.get::<super::Period>(&keys::period(*p))?.is_none()
+        && !cx.has_period(*p)?
     {
         return Err(MarketError::UnknownPeriod(*p).into());
     }
@@ -89,23 +66,26 @@ pub(crate) fn place(
     price: u64,
 ) -> MResult<OrderId> {
     require_trader(cx, actor, &inst, side)?;
-    let p = cx.params()?.clone();
+    let (max_order, band_bps, fee_bps) = {
+        let p = cx.params()?;
+        (p.max_order(), p.band_bps(), p.fee_bps())
+    };
     if quantity == 0 || price == 0 {
         return Err(MarketError::invalid("order", "quantity and price must be positive").into());
     }
-    if quantity > p.max_order() {
+    if quantity > max_order {
         return Err(MarketError::QuantityLimit {
             quantity,
-            limit: p.max_order(),
+            limit: max_order,
         }
         .into());
     }
     let reference = trade::reference_price(cx, &inst)?;
-    let (low, high) = super::params::band(reference, p.band_bps());
+    let (low, high) = super::params::band(reference, band_bps);
     if price < low || price > high {
         return Err(MarketError::PriceOutOfBand { price, low, high }.into());
     }
-    let (asset, escrow) = lock_for(&inst, side, quantity, price, p.fee_bps())?;
+    let (asset, escrow) = lock_for(&inst, side, quantity, price, fee_bps)?;
     cx.lock(actor, &asset, escrow)?;
     let id = OrderId(cx.next_id("order")?);
     let mut order = Order {
@@ -119,51 +99,30 @@ pub(crate) fn place(
         escrow,
         placed_at: cx.time,
     };
-    match_order(cx, &mut order, p.fee_bps())?;
-    if order.remaining > 0 {
-        rest(cx, &order)?;
+    match_order(cx, &mut order, fee_bps)?;
+    let remaining = order.remaining;
+    if remaining > 0 {
+        rest(cx, order)?;
     }
     cx.emit(MarketEvent::OrderPlaced {
         order: id,
         side,
         price,
-        remaining: order.remaining,
+        remaining,
     });
     Ok(id)
-}
-
-/// The part of an order's escrow a fill of `q` releases: everything left
-/// if the fill completes the order, else `q` tonnes (sell) or the buy lock
-/// of `q` at the limit (never more than the rest, since the fee rounds
-/// down and floor is superadditive).
-fn draw(order: &mut Order, q: u64, fee_bps: u64) -> MResult<u64> {
-    let part = if q == order.remaining {
-        order.escrow
-    } else {
-        match order.side {
-            Side::Sell => q,
-            Side::Buy => buy_lock(q, order.price, fee_bps)?,
-        }
-    };
-    order.escrow = order
-        .escrow
-        .checked_sub(part)
-        .ok_or(MarketError::Overflow)?;
-    order.remaining -= q;
-    Ok(part)
 }
 
 fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {
     let inst = taker.instrument;
     let opp = taker.side.opposite();
-    let px_key = keys::prices(&inst, opp);
-    let mut prices: Vec<u64> = cx.get(&px_key)?.unwrap_or_default();
+    let pk = (inst, opp);
     let mut prices_changed = false;
     while taker.remaining > 0 {
-        let best = match taker.side {
-            Side::Buy => prices.first().copied(),
-            Side::Sell => prices.last().copied(),
-        };
+        let best = cx.t.px.get(cx.base, &pk)?.and_then(|p| match taker.side {
+            Side::Buy => p.first().copied(),
+            Side::Sell => p.last().copied(),
+        });
         let Some(best) = best else { break };
         let crosses = match taker.side {
             Side::Buy => best <= taker.price,
@@ -172,8 +131,8 @@ fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {
         if !crosses {
             break;
         }
-        let lvl_key = keys::level(&inst, opp, best);
-        let queue: Vec<OrderId> = cx.get(&lvl_key)?.unwrap_or_default();
+        let lk = (inst, opp, best);
+        let queue: Vec<OrderId> = cx.t.lvl.get(cx.base, &lk)?.cloned().unwrap_or_default();
         let mut consumed = 0;
         for id in &queue {
             if taker.remaining == 0 {
@@ -212,40 +171,41 @@ fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {
             )?;
             if maker.remaining == 0 {
                 // Its escrow was fully drawn by the completing fill.
-                cx.del(keys::order(maker.id));
+                cx.put_order(maker.id, None);
                 unlist(cx, &maker.owner, maker.id)?;
                 consumed += 1;
             } else {
-                cx.put(keys::order(maker.id), &maker);
+                cx.put_order(maker.id, Some(maker));
             }
         }
         if consumed == queue.len() {
-            cx.del(lvl_key);
-            match taker.side {
-                Side::Buy => prices.remove(0),
-                Side::Sell => prices.pop().unwrap_or(best),
-            };
+            cx.t.lvl.put(lk, None, cx.tx);
+            if let Some(prices) = cx.t.px.write(cx.base, &pk, cx.tx)? {
+                match taker.side {
+                    Side::Buy => drop(prices.remove(0)),
+                    Side::Sell => drop(prices.pop()),
+                }
+            }
             prices_changed = true;
         } else if consumed > 0 {
-            cx.put(lvl_key, &queue[consumed..].to_vec());
+            cx.t.lvl.put(lk, Some(queue[consumed..].to_vec()), cx.tx);
         }
     }
     if prices_changed {
-        put_prices(cx, px_key, &prices);
+        drop_if_empty(cx.t.px.write(cx.base, &pk, cx.tx)?);
     }
     Ok(())
 }
 
-fn put_prices(cx: &mut Ctx, key: Vec<u8>, prices: &[u64]) {
-    if prices.is_empty() {
-        cx.del(key);
-    } else {
-        cx.put(key, &prices.to_vec());
+/// A list that became empty is deleted rather than stored empty.
+fn drop_if_empty<T>(slot: &mut Option<Vec<T>>) {
+    if slot.as_ref().is_some_and(Vec::is_empty) {
+        *slot = None;
     }
 }
 
-fn load(cx: &Ctx, id: OrderId) -> MResult<Order> {
-    cx.get(&keys::order(id))?.ok_or_else(|| {
+fn load(cx: &mut Ctx, id: OrderId) -> MResult<Order> {
+    cx.order(id)?.ok_or_else(|| {
         Fail::Fatal(crate::store::corrupt(
             format!("order {id}"),
             "listed on the book but missing",
@@ -254,52 +214,61 @@ fn load(cx: &Ctx, id: OrderId) -> MResult<Order> {
 }
 
 /// Puts an order on the book.
-fn rest(cx: &mut Ctx, order: &Order) -> MResult<()> {
+fn rest(cx: &mut Ctx, order: Order) -> MResult<()> {
     let cap = |what, allowed: usize, asked: usize| MarketError::CapExceeded {
         what,
         allowed: allowed as u64,
         asked: asked as u64,
     };
-    let ak = keys::account_orders(&order.owner);
-    let mut mine: Vec<OrderId> = cx.get(&ak)?.unwrap_or_default();
-    if mine.len() >= MAX_OPEN_ORDERS {
-        return Err(cap("open orders per account", MAX_OPEN_ORDERS, mine.len() + 1).into());
+    let mine = cx.t.aord.get(cx.base, &order.owner)?.map_or(0, Vec::len);
+    if mine >= MAX_OPEN_ORDERS {
+        return Err(cap("open orders per account", MAX_OPEN_ORDERS, mine + 1).into());
     }
-    let lvl_key = keys::level(&order.instrument, order.side, order.price);
-    let mut queue: Vec<OrderId> = cx.get(&lvl_key)?.unwrap_or_default();
-    if queue.len() >= MAX_LEVEL_ORDERS {
-        return Err(cap("orders at one price", MAX_LEVEL_ORDERS, queue.len() + 1).into());
+    let lk = (order.instrument, order.side, order.price);
+    let queue = cx.t.lvl.get(cx.base, &lk)?.map_or(0, Vec::len);
+    if queue >= MAX_LEVEL_ORDERS {
+        return Err(cap("orders at one price", MAX_LEVEL_ORDERS, queue + 1).into());
     }
-    if queue.is_empty() {
+    if queue == 0 {
         // A new level: only then does the sorted price list change.
-        let px_key = keys::prices(&order.instrument, order.side);
-        let mut prices: Vec<u64> = cx.get(&px_key)?.unwrap_or_default();
-        if let Err(pos) = prices.binary_search(&order.price) {
-            if prices.len() >= MAX_LEVELS {
-                return Err(cap("price levels per side", MAX_LEVELS, prices.len() + 1).into());
-            }
-            prices.insert(pos, order.price);
-            put_prices(cx, px_key, &prices);
+        let pk = (order.instrument, order.side);
+        let at = match cx.t.px.get(cx.base, &pk)? {
+            None => Some(0),
+            Some(prices) => match prices.binary_search(&order.price) {
+                Ok(_) => None,
+                Err(_) if prices.len() >= MAX_LEVELS => {
+                    return Err(cap("price levels per side", MAX_LEVELS, prices.len() + 1).into());
+                }
+                Err(pos) => Some(pos),
+            },
+        };
+        if let Some(pos) = at {
+            cx.t.px
+                .write(cx.base, &pk, cx.tx)?
+                .get_or_insert_with(Vec::new)
+                .insert(pos, order.price);
         }
     }
-    queue.push(order.id);
-    cx.put(lvl_key, &queue);
-    mine.push(order.id);
-    cx.put(ak, &mine);
-    cx.put(keys::order(order.id), order);
+    let tx = cx.tx;
+    cx.t.lvl
+        .write(cx.base, &lk, tx)?
+        .get_or_insert_with(Vec::new)
+        .push(order.id);
+    cx.t.aord
+        .write(cx.base, &order.owner, tx)?
+        .get_or_insert_with(Vec::new)
+        .push(order.id);
+    cx.put_order(order.id, Some(order));
     Ok(())
 }
 
 /// Removes an order from its account's list of open orders.
 fn unlist(cx: &mut Ctx, owner: &AccountId, id: OrderId) -> MResult<()> {
-    let ak = keys::account_orders(owner);
-    let mut mine: Vec<OrderId> = cx.get(&ak)?.unwrap_or_default();
-    mine.retain(|o| *o != id);
-    if mine.is_empty() {
-        cx.del(ak);
-    } else {
-        cx.put(ak, &mine);
+    let mine = cx.t.aord.write(cx.base, owner, cx.tx)?;
+    if let Some(v) = mine {
+        v.retain(|o| *o != id);
     }
+    drop_if_empty(mine);
     Ok(())
 }
 
@@ -311,24 +280,29 @@ fn release(cx: &mut Ctx, order: &Order) -> MResult<()> {
     };
     cx.unlock(&order.owner, &asset, order.escrow)?;
     cx.credit(&order.owner, &asset, order.escrow)?;
-    cx.del(keys::order(order.id));
+    cx.put_order(order.id, None);
     unlist(cx, &order.owner, order.id)
 }
 
 /// Takes a resting order off the book and returns its escrow.
 pub(crate) fn cancel_resting(cx: &mut Ctx, id: OrderId) -> MResult<()> {
     let order = load(cx, id)?;
-    let lvl_key = keys::level(&order.instrument, order.side, order.price);
-    let mut queue: Vec<OrderId> = cx.get(&lvl_key)?.unwrap_or_default();
-    queue.retain(|o| *o != id);
-    if queue.is_empty() {
-        cx.del(lvl_key);
-        let px_key = keys::prices(&order.instrument, order.side);
-        let mut prices: Vec<u64> = cx.get(&px_key)?.unwrap_or_default();
-        prices.retain(|p| *p != order.price);
-        put_prices(cx, px_key, &prices);
-    } else {
-        cx.put(lvl_key, &queue);
+    let queue =
+        cx.t.lvl
+            .write(cx.base, &(order.instrument, order.side, order.price), cx.tx)?;
+    if let Some(v) = queue {
+        v.retain(|o| *o != id);
+    }
+    let emptied = queue.as_ref().is_none_or(Vec::is_empty);
+    if emptied {
+        *queue = None;
+        let prices =
+            cx.t.px
+                .write(cx.base, &(order.instrument, order.side), cx.tx)?;
+        if let Some(v) = prices {
+            v.retain(|p| *p != order.price);
+        }
+        drop_if_empty(prices);
     }
     release(cx, &order)?;
     cx.emit(MarketEvent::OrderCancelled {
@@ -341,7 +315,7 @@ pub(crate) fn cancel_resting(cx: &mut Ctx, id: OrderId) -> MResult<()> {
 /// Cancels `actor`'s own order.
 pub(crate) fn cancel(cx: &mut Ctx, actor: &AccountId, id: OrderId) -> MResult<()> {
     require_not_frozen(cx, actor)?;
-    match cx.get::<Order>(&keys::order(id))? {
+    match cx.order(id)? {
         Some(o) if o.owner == *actor => cancel_resting(cx, id),
         _ => Err(MarketError::UnknownOrder(id).into()),
     }

@@ -16,8 +16,8 @@ use crate::types::{AccountId, TimestampMs};
 /// Most lines in one allocation transaction.
 pub const MAX_ALLOCATIONS: usize = 1_000;
 
-pub(crate) fn period(cx: &Ctx, id: PeriodId) -> MResult<Period> {
-    cx.get(&keys::period(id))?
+pub(crate) fn period(cx: &mut Ctx, id: PeriodId) -> MResult<Period> {
+    cx.period(id)?
         .ok_or_else(|| MarketError::UnknownPeriod(id).into())
 }
 
@@ -53,19 +53,16 @@ pub(crate) fn open_period(
             MarketError::invalid("period", "need start < end <= surrender_deadline").into(),
         );
     }
-    if cx.raw(&keys::period(id))?.is_some() {
+    if cx.has_period(id)? {
         return Err(MarketError::WrongState("period already exists").into());
     }
-    cx.put(
-        keys::period(id),
-        &Period {
-            id,
-            start,
-            end,
-            surrender_deadline,
-            closed: false,
-        },
-    );
+    cx.put_period(Period {
+        id,
+        start,
+        end,
+        surrender_deadline,
+        closed: false,
+    });
     cx.emit(MarketEvent::PeriodOpened { period: id });
     Ok(())
 }
@@ -331,7 +328,7 @@ pub(crate) fn close_period(cx: &mut Ctx, actor: &AccountId, id: PeriodId) -> MRe
         });
     }
     p.closed = true;
-    cx.put(keys::period(id), &p);
+    cx.put_period(p);
     cx.emit(MarketEvent::PeriodClosed { period: id });
     Ok(())
 }

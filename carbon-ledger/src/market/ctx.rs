@@ -1,19 +1,34 @@
-//! Typed access to state during one market operation: reads see the
-//! operation's own writes first; writes are buffered in an [`Overlay`]
-//! and kept only if the operation succeeds.
+//! The state of market operations in progress over one base state: for a
+//! single operation ([`Ctx::new`], [`super::apply`], [`Ctx::finish`]) or
+//! for a whole block of them (the executor opens and closes one
+//! transaction at a time inside the same context).
+//!
+//! The records the order path touches (accounts, nonces, balances and
+//! escrow, sequences, orders, price lists and level queues, per-account
+//! order lists, instrument and day statistics, trades, periods) are kept
+//! decoded in typed caches ([`super::table`]): read from the base once,
+//! changed in place, encoded and written once at the end. Everything else
+//! goes through a plain buffer of encoded writes. Both journal the open
+//! transaction so that a failed one is undone.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::{Fail, MResult, MarketError, add};
+use super::error::{Fail, MResult};
 use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
-use super::records::CreditRecord;
-use super::types::{AccountRecord, Asset};
+use super::records::Period;
+use super::table::{
+    Table, Write, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list,
+};
+use super::types::{
+    AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
+    Trade,
+};
 use crate::codec;
-use crate::genesis::KEY_REGULATOR;
-use crate::state::{MAX_VALUE_BYTES, Overlay, StateView, WriteSet};
+use crate::genesis::{KEY_REGULATOR, PREFIX_PARAM};
+use crate::state::{StateView, WriteSet};
 use crate::types::{AccountId, TimestampMs};
 
 /// Global counters of an asset, for the conservation invariant:
@@ -30,61 +45,183 @@ pub struct Supply {
     pub burned: u64,
 }
 
-/// The state of one market operation in progress.
+// The tables hold `fn(&V)` pointers, so these take `&Vec`.
+#[allow(clippy::ptr_arg)]
+fn enc_ids(v: &Vec<OrderId>) -> Vec<u8> {
+    enc_u64_list(v.iter().map(|o| o.0))
+}
+
+#[allow(clippy::ptr_arg)]
+fn enc_prices(v: &Vec<u64>) -> Vec<u8> {
+    enc_u64_list(v.iter().copied())
+}
+
+fn dec_ids(b: &[u8]) -> MResult<Vec<OrderId>> {
+    Ok(dec_u64_list(b)?.into_iter().map(OrderId).collect())
+}
+
+/// The typed caches, one per record kind.
+pub(crate) struct Tables {
+    /// Every other record, encoded (written keys only; reads not cached).
+    pub(crate) raw: Table<Vec<u8>, Vec<u8>>,
+    pub(crate) nonce: Table<AccountId, u64>,
+    pub(crate) acct: Table<AccountId, AccountRecord>,
+    pub(crate) bal: Table<(AccountId, Asset), u64>,
+    pub(crate) esc: Table<(AccountId, Asset), u64>,
+    pub(crate) seq: Table<&'static str, u64>,
+    pub(crate) order: Table<OrderId, Order>,
+    pub(crate) aord: Table<AccountId, Vec<OrderId>>,
+    pub(crate) px: Table<(Instrument, Side), Vec<u64>>,
+    pub(crate) lvl: Table<(Instrument, Side, u64), Vec<OrderId>>,
+    pub(crate) inst: Table<Instrument, InstrumentStats>,
+    pub(crate) day: Table<(Instrument, u64), DayStats>,
+    pub(crate) trade: Table<u64, Trade>,
+    pub(crate) period: Table<PeriodId, Period>,
+}
+
+/// Runs `$body` with `$x` bound to each table in turn: `&mut` with `mut`,
+/// by value with `move` (the field list is written once, here). The typed
+/// tables come in the byte order of their key prefixes, so that their
+/// write-backs form one sorted run (the write set sorts what it is given).
+macro_rules! each_table {
+    (@ mut $t:expr, |$x:ident| $body:expr, $($f:ident)*) => {{
+        $( { let $x = &mut $t.$f; $body; } )*
+    }};
+    (@ move $t:expr, |$x:ident| $body:expr, $($f:ident)*) => {{
+        $( { let $x = $t.$f; $body; } )*
+    }};
+    ($mode:tt $t:expr, |$x:ident| $body:expr) => {
+        each_table!(@ $mode $t, |$x| $body,
+            acct aord bal day esc inst lvl nonce order period px seq trade raw)
+    };
+}
+
+impl Tables {
+    fn new() -> Self {
+        Tables {
+            raw: Table::new(Clone::clone, Clone::clone, |b| Ok(b.to_vec())),
+            nonce: Table::new(keys::nonce, enc_u64, dec_u64),
+            acct: Table::new(keys::account, enc, dec_bcs),
+            bal: Table::new(|k| keys::balance(&k.0, &k.1), enc_u64, dec_u64),
+            esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc_u64, dec_u64),
+            seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
+            order: Table::new(|k| keys::order(*k), enc, dec_bcs),
+            aord: Table::new(keys::account_orders, enc_ids, dec_ids),
+            px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_u64_list),
+            lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_ids),
+            inst: Table::new(keys::instrument, enc, dec_bcs),
+            day: Table::new(|k| keys::day(&k.0, k.1), enc, dec_bcs),
+            trade: Table::new(|k| keys::trade(*k), enc, dec_bcs),
+            period: Table::new(|k| keys::period(*k), enc, dec_bcs),
+        }
+    }
+}
+
+/// Market operations in progress over a base state.
 pub struct Ctx<'a> {
-    ov: Overlay<'a, dyn StateView + 'a>,
+    pub(crate) base: &'a (dyn StateView + 'a),
     /// Block time.
     pub time: TimestampMs,
-    /// Events emitted so far.
+    /// Events emitted so far (by the open transaction, in a block).
     pub events: Vec<MarketEvent>,
     params: Option<Params>,
+    /// The open transaction (0: none; a failure then discards the whole
+    /// context).
+    pub(crate) tx: u32,
+    pub(crate) t: Tables,
 }
 
 impl<'a> Ctx<'a> {
     /// A context over `base` at block time `time`.
     pub fn new(base: &'a (dyn StateView + 'a), time: TimestampMs) -> Self {
         Ctx {
-            ov: Overlay::new(base),
+            base,
             time,
             events: Vec::new(),
             params: None,
+            tx: 0,
+            t: Tables::new(),
         }
     }
 
-    /// Ends the operation: its writes and events.
+    /// Ends the context: its writes and events.
     pub fn finish(self) -> (WriteSet, Vec<MarketEvent>) {
-        (self.ov.into_writes(), self.events)
+        let mut out: Vec<Write> = Vec::new();
+        let t = self.t;
+        each_table!(move t, |x| x.write_back(&mut out));
+        (out.into_iter().collect(), self.events)
+    }
+
+    /// Opens a transaction: later changes can be undone with
+    /// [`Ctx::rollback`] until [`Ctx::commit`].
+    pub(crate) fn begin(&mut self) {
+        self.tx = self.tx.wrapping_add(1).max(1);
+        self.events.clear();
+    }
+
+    /// Keeps the open transaction's changes; returns its events.
+    pub(crate) fn commit(&mut self) -> Vec<MarketEvent> {
+        each_table!(mut self.t, |x| x.commit());
+        std::mem::take(&mut self.events)
+    }
+
+    /// Undoes the open transaction's changes and drops its events.
+    pub(crate) fn rollback(&mut self) {
+        each_table!(mut self.t, |x| x.rollback());
+        self.events.clear();
+        // A parameter may have been set by the undone transaction.
+        self.params = None;
+    }
+
+    /// Keys written by the open transaction and their bytes (keys plus
+    /// encoded values), as a receipt counts them.
+    pub(crate) fn tx_cost(&mut self) -> (u64, u64) {
+        let (mut keys, mut bytes) = (0, 0);
+        each_table!(mut self.t, |x| x.tx_cost(&mut keys, &mut bytes));
+        (keys, bytes)
     }
 
     pub(crate) fn raw(&self, key: &[u8]) -> MResult<Option<Vec<u8>>> {
-        Ok(self.ov.get(key)?)
+        match self.t.raw.cached(key) {
+            Some(v) => Ok(v.cloned()),
+            None => Ok(self.base.get(key)?),
+        }
     }
 
+    /// A record outside the typed caches.
     pub(crate) fn get<T: DeserializeOwned>(&self, key: &[u8]) -> MResult<Option<T>> {
-        match self.ov.get(key)? {
+        debug_assert!(!keys::is_cached(key), "typed record read as raw");
+        match self.raw(key)? {
             None => Ok(None),
-            Some(b) => codec::decode(&b, MAX_VALUE_BYTES, "market record")
-                .map(Some)
-                .map_err(|e| Fail::Fatal(e.into())),
+            Some(b) => dec_bcs(&b).map(Some),
         }
     }
 
     pub(crate) fn put<T: Serialize>(&mut self, key: Vec<u8>, value: &T) {
-        self.ov.put(key, codec::encode(value));
+        self.put_raw(key, Some(codec::encode(value)));
     }
 
     pub(crate) fn del(&mut self, key: Vec<u8>) {
-        self.ov.delete(key);
+        self.put_raw(key, None);
+    }
+
+    fn put_raw(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        debug_assert!(!keys::is_cached(&key), "typed record written as raw");
+        if key.starts_with(PREFIX_PARAM) {
+            self.params = None;
+        }
+        self.t.raw.put(key, value, self.tx);
     }
 
     pub(crate) fn emit(&mut self, e: MarketEvent) {
         self.events.push(e);
     }
 
-    /// The market parameters (read once per operation).
+    /// The market parameters (read once, again after a change).
     pub(crate) fn params(&mut self) -> MResult<&Params> {
         if self.params.is_none() {
-            self.params = Some(Params::load(&self.ov)?);
+            let p = Params::load_with(|k| self.raw(k))?;
+            self.params = Some(p);
         }
         Ok(self.params.as_ref().expect("invariant: just loaded"))
     }
@@ -100,119 +237,5 @@ impl<'a> Ctx<'a> {
             ))
         })?;
         Ok(AccountId(arr))
-    }
-
-    pub(crate) fn account(&self, a: &AccountId) -> MResult<Option<AccountRecord>> {
-        self.get(&keys::account(a))
-    }
-
-    fn u64_at(&self, key: &[u8]) -> MResult<u64> {
-        Ok(self.get::<u64>(key)?.unwrap_or(0))
-    }
-
-    fn set_u64(&mut self, key: Vec<u8>, v: u64) {
-        if v == 0 {
-            self.del(key);
-        } else {
-            self.put(key, &v);
-        }
-    }
-
-    /// Spendable balance.
-    pub(crate) fn balance(&self, a: &AccountId, asset: &Asset) -> MResult<u64> {
-        self.u64_at(&keys::balance(a, asset))
-    }
-
-    pub(crate) fn credit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let b = add(self.balance(a, asset)?, amount)?;
-        self.set_u64(keys::balance(a, asset), b);
-        Ok(())
-    }
-
-    pub(crate) fn debit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let have = self.balance(a, asset)?;
-        let left = have.checked_sub(amount).ok_or(MarketError::Insufficient {
-            asset: *asset,
-            need: amount,
-            have,
-        })?;
-        self.set_u64(keys::balance(a, asset), left);
-        Ok(())
-    }
-
-    /// Locked in orders and agreements.
-    pub(crate) fn escrow(&self, a: &AccountId, asset: &Asset) -> MResult<u64> {
-        self.u64_at(&keys::escrow(a, asset))
-    }
-
-    /// Moves `amount` from the balance into escrow.
-    pub(crate) fn lock(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        self.debit(a, asset, amount)?;
-        let e = add(self.escrow(a, asset)?, amount)?;
-        self.set_u64(keys::escrow(a, asset), e);
-        Ok(())
-    }
-
-    /// Takes `amount` out of escrow (to settle or to return).
-    pub(crate) fn unlock(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let have = self.escrow(a, asset)?;
-        let left = have.checked_sub(amount).ok_or_else(|| {
-            Fail::Fatal(crate::store::corrupt(
-                "market escrow".into(),
-                "escrow below an order's lock",
-            ))
-        })?;
-        self.set_u64(keys::escrow(a, asset), left);
-        Ok(())
-    }
-
-    /// Global counters of an asset.
-    pub fn supply(&self, asset: &Asset) -> MResult<Supply> {
-        Ok(self.get(&keys::supply(asset))?.unwrap_or_default())
-    }
-
-    pub(crate) fn update_supply(
-        &mut self,
-        asset: &Asset,
-        f: impl FnOnce(&mut Supply) -> Option<()>,
-    ) -> MResult<()> {
-        let mut s = self.supply(asset)?;
-        f(&mut s).ok_or(MarketError::Overflow)?;
-        self.put(keys::supply(asset), &s);
-        Ok(())
-    }
-
-    /// Hands out the next id of a sequence (from 1).
-    pub(crate) fn next_id(&mut self, name: &str) -> MResult<u64> {
-        let k = keys::seq(name);
-        let n = add(self.u64_at(&k)?, 1)?;
-        self.put(k, &n);
-        Ok(n)
-    }
-
-    pub(crate) fn credit_record(&self, a: &AccountId) -> MResult<CreditRecord> {
-        Ok(self.get(&keys::credit(a))?.unwrap_or_else(|| {
-            let mut c = CreditRecord::default();
-            c.recompute();
-            c
-        }))
-    }
-
-    /// Updates an account's credit record, recomputes its score and emits
-    /// the new score.
-    pub(crate) fn update_credit(
-        &mut self,
-        a: &AccountId,
-        f: impl FnOnce(&mut CreditRecord) -> Option<()>,
-    ) -> MResult<()> {
-        let mut c = self.credit_record(a)?;
-        f(&mut c).ok_or(MarketError::Overflow)?;
-        c.recompute();
-        self.emit(MarketEvent::CreditScore {
-            account: *a,
-            score_bps: c.score_bps,
-        });
-        self.put(keys::credit(a), &c);
-        Ok(())
     }
 }

@@ -33,7 +33,8 @@ use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
 use crate::types::AccountId;
 
 fn k(prefix: &str, parts: &[&[u8]]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(64);
+    let len = 3 + prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut v = Vec::with_capacity(len);
     v.extend_from_slice(b"mk/");
     v.extend_from_slice(prefix.as_bytes());
     for p in parts {
@@ -42,8 +43,21 @@ fn k(prefix: &str, parts: &[&[u8]]) -> Vec<u8> {
     v
 }
 
-fn inst_bytes(i: &Instrument) -> Vec<u8> {
-    i.asset().key_bytes()
+/// An asset's key bytes ([`Asset::key_bytes`]) without allocating: the
+/// buffer and how much of it is used.
+fn asset_bytes(a: &Asset) -> ([u8; 5], usize) {
+    match a {
+        Asset::Token => ([0, 0, 0, 0, 0], 1),
+        Asset::Allowance(p) => {
+            let b = p.0.to_be_bytes();
+            ([1, b[0], b[1], b[2], b[3]], 5)
+        }
+        Asset::Offset => ([2, 0, 0, 0, 0], 1),
+    }
+}
+
+fn inst_bytes(i: &Instrument) -> ([u8; 5], usize) {
+    asset_bytes(&i.asset())
 }
 
 pub(crate) fn account(a: &AccountId) -> Vec<u8> {
@@ -58,13 +72,16 @@ pub fn nonce_key(a: &AccountId) -> Vec<u8> {
     k("nonce/", &[&a.0])
 }
 pub(crate) fn balance(a: &AccountId, asset: &Asset) -> Vec<u8> {
-    k("bal/", &[&a.0, &asset.key_bytes()])
+    let (b, n) = asset_bytes(asset);
+    k("bal/", &[&a.0, &b[..n]])
 }
 pub(crate) fn escrow(a: &AccountId, asset: &Asset) -> Vec<u8> {
-    k("esc/", &[&a.0, &asset.key_bytes()])
+    let (b, n) = asset_bytes(asset);
+    k("esc/", &[&a.0, &b[..n]])
 }
 pub(crate) fn supply(asset: &Asset) -> Vec<u8> {
-    k("supply/", &[&asset.key_bytes()])
+    let (b, n) = asset_bytes(asset);
+    k("supply/", &[&b[..n]])
 }
 pub(crate) fn seq(name: &str) -> Vec<u8> {
     k("seq/", &[name.as_bytes()])
@@ -76,19 +93,20 @@ pub(crate) fn account_orders(a: &AccountId) -> Vec<u8> {
     k("aord/", &[&a.0])
 }
 pub(crate) fn prices(i: &Instrument, side: Side) -> Vec<u8> {
-    k("px/", &[&inst_bytes(i), &[side.byte()]])
+    let (b, n) = inst_bytes(i);
+    k("px/", &[&b[..n], &[side.byte()]])
 }
 pub(crate) fn level(i: &Instrument, side: Side, price: u64) -> Vec<u8> {
-    k(
-        "lvl/",
-        &[&inst_bytes(i), &[side.byte()], &price.to_be_bytes()],
-    )
+    let (b, n) = inst_bytes(i);
+    k("lvl/", &[&b[..n], &[side.byte()], &price.to_be_bytes()])
 }
 pub(crate) fn instrument(i: &Instrument) -> Vec<u8> {
-    k("inst/", &[&inst_bytes(i)])
+    let (b, n) = inst_bytes(i);
+    k("inst/", &[&b[..n]])
 }
 pub(crate) fn day(i: &Instrument, day: u64) -> Vec<u8> {
-    k("day/", &[&inst_bytes(i), &day.to_be_bytes()])
+    let (b, n) = inst_bytes(i);
+    k("day/", &[&b[..n], &day.to_be_bytes()])
 }
 pub(crate) fn trade(id: u64) -> Vec<u8> {
     k("trade/", &[&id.to_be_bytes()])
@@ -116,4 +134,43 @@ pub(crate) fn project(id: u64) -> Vec<u8> {
 }
 pub(crate) fn activity(id: u64) -> Vec<u8> {
     k("act/", &[&id.to_be_bytes()])
+}
+
+/// Whether `key` is of a kind [`super::Ctx`] keeps in a typed cache (so
+/// it must be read and written through the typed accessors only).
+pub(crate) fn is_cached(key: &[u8]) -> bool {
+    const CACHED: [&[u8]; 13] = [
+        b"mk/nonce/",
+        b"mk/acct/",
+        b"mk/bal/",
+        b"mk/esc/",
+        b"mk/seq/",
+        b"mk/order/",
+        b"mk/aord/",
+        b"mk/px/",
+        b"mk/lvl/",
+        b"mk/inst/",
+        b"mk/day/",
+        b"mk/trade/",
+        b"mk/period/",
+    ];
+    CACHED.iter().any(|p| key.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::types::PeriodId;
+
+    #[test]
+    fn asset_bytes_match_the_public_key_bytes() {
+        for a in [
+            Asset::Token,
+            Asset::Allowance(PeriodId(0x0102_0304)),
+            Asset::Offset,
+        ] {
+            let (b, n) = asset_bytes(&a);
+            assert_eq!(&b[..n], a.key_bytes().as_slice());
+        }
+    }
 }

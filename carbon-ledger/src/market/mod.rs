@@ -10,22 +10,26 @@
 //! parameters in [`params`]; public market data in [`query`].
 //!
 //! Determinism: no maps are iterated in anything written (lists are
-//! `Vec`s in a defined order, state keys are fixed-width), amounts are
+//! `Vec`s in a defined order, state keys are fixed-width; the context's
+//! caches are `BTreeMap`s written back into an ordered `WriteSet`), amounts are
 //! integers with checked arithmetic (an overflow fails the operation with
 //! [`MarketError::Overflow`]), and time is the agreed block time.
 
+mod access;
 mod accounts;
 pub mod audit;
 mod book;
 mod compliance;
 mod ctx;
 mod error;
+mod escrow;
 mod events;
 pub mod keys;
 mod offsets;
 pub mod params;
 pub mod query;
 mod records;
+mod table;
 mod trade;
 mod tx;
 mod types;

@@ -58,10 +58,15 @@ impl Params {
     /// Reads every parameter from `view` (defaults when absent; a stored
     /// value that is not an integer counts as absent).
     pub fn load(view: &(impl StateView + ?Sized)) -> MResult<Self> {
+        Self::load_with(|k| Ok(view.get(k)?))
+    }
+
+    /// Reads every parameter through `get` (as [`Params::load`]).
+    pub(crate) fn load_with(get: impl Fn(&[u8]) -> MResult<Option<Vec<u8>>>) -> MResult<Self> {
         let mut values = Vec::with_capacity(PARAMS.len());
         for (name, default, _) in PARAMS {
             let key = [PREFIX_PARAM, name.as_bytes()].concat();
-            let v = match view.get(&key)? {
+            let v = match get(&key)? {
                 Some(b) => match codec::decode::<ParamValue>(&b, 4096, "parameter")
                     .map_err(|e| Fail::Fatal(e.into()))?
                 {

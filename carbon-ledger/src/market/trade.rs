@@ -2,9 +2,10 @@
 //! operation), market data updates, and bilateral block trades.
 
 use super::accounts::registered;
-use super::book::{buy_lock, fee, require_trader};
+use super::book::require_trader;
 use super::ctx::Ctx;
 use super::error::{MResult, MarketError, add, mul};
+use super::escrow::{buy_lock, fee};
 use super::events::MarketEvent;
 use super::keys;
 use super::records::Agreement;
@@ -70,8 +71,8 @@ pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
         taker_side: f.taker_side,
         time: cx.time,
     };
-    cx.put(keys::trade(id.0), &t);
     record(cx, &t)?;
+    cx.t.trade.put(id.0, Some(t), cx.tx);
     cx.emit(MarketEvent::Traded {
         trade: id,
         instrument: f.instrument,
@@ -83,11 +84,11 @@ pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
 
 /// Instrument stats with the reference price rolled to today: if the
 /// stats' day is over and it had trades, its VWAP becomes the reference.
-fn rolled(cx: &Ctx, inst: &Instrument) -> MResult<InstrumentStats> {
-    let mut s: InstrumentStats = cx.get(&keys::instrument(inst))?.unwrap_or_default();
+fn rolled(cx: &mut Ctx, inst: &Instrument) -> MResult<InstrumentStats> {
+    let mut s: InstrumentStats = cx.t.inst.get(cx.base, inst)?.cloned().unwrap_or_default();
     let today = day_of(cx.time);
     if s.day < today {
-        if let Some(d) = cx.get::<DayStats>(&keys::day(inst, s.day))?
+        if let Some(d) = cx.t.day.get(cx.base, &(*inst, s.day))?
             && d.volume > 0
         {
             s.reference_price = d.vwap();
@@ -116,8 +117,10 @@ fn record(cx: &mut Ctx, t: &Trade) -> MResult<()> {
     s.total_volume = add(s.total_volume, t.quantity)?;
     if t.taker_side.is_some() {
         s.last_price = t.price;
-        let dk = keys::day(&t.instrument, s.day);
-        let mut d: DayStats = cx.get(&dk)?.unwrap_or_default();
+        let d =
+            cx.t.day
+                .write(cx.base, &(t.instrument, s.day), cx.tx)?
+                .get_or_insert_with(DayStats::default);
         if d.trades == 0 {
             d.open = t.price;
             d.high = t.price;
@@ -132,9 +135,8 @@ fn record(cx: &mut Ctx, t: &Trade) -> MResult<()> {
             .checked_add(u128::from(t.quantity) * u128::from(t.price))
             .ok_or(MarketError::Overflow)?;
         d.trades = add(d.trades, 1)?;
-        cx.put(dk, &d);
     }
-    cx.put(keys::instrument(&t.instrument), &s);
+    cx.t.inst.put(t.instrument, Some(s), cx.tx);
     Ok(())
 }
 

@@ -43,7 +43,8 @@ pub fn day_of(t: TimestampMs) -> u64 {
 /// The account that receives trading fees and fines. It has no key: nothing
 /// can spend from it but the regulator's burn.
 pub fn platform_account() -> AccountId {
-    AccountId(Hash32::tagged(b"carbon/market/platform/v1", &[]).0)
+    static PLATFORM: std::sync::OnceLock<AccountId> = std::sync::OnceLock::new();
+    *PLATFORM.get_or_init(|| AccountId(Hash32::tagged(b"carbon/market/platform/v1", &[]).0))
 }
 
 /// What an account holds a balance of.

@@ -92,6 +92,16 @@ impl WriteSet {
     }
 }
 
+/// Collects writes (`None` deletes); a later write of the same key wins.
+/// Fastest when the keys come in order.
+impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for WriteSet {
+    fn from_iter<I: IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>>(iter: I) -> Self {
+        WriteSet {
+            map: iter.into_iter().collect(),
+        }
+    }
+}
+
 /// Buffered writes over a base view: reads see the buffer first. Nest one
 /// overlay per transaction over the block's overlay to undo a failed
 /// transaction by dropping it, or keep it with [`Overlay::absorb`].

@@ -2,6 +2,8 @@
 //! signed blocks through `exec::execute_block`, and invariant checks.
 #![allow(dead_code)]
 
+pub mod ops;
+
 use std::collections::BTreeMap;
 
 use carbon_ledger::exec::{self, BlockOutcome, MemState};
@@ -9,8 +11,8 @@ use carbon_ledger::market::{
     self, AccountStatus, Asset, Instrument, MarketTx, PeriodId, Role, Side, platform_account, query,
 };
 use carbon_ledger::{
-    AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, Receipt, TimestampMs,
-    Transaction, TxBody, TxStatus,
+    AccountId, ChainId, GenesisConfig, Hash32, Nonce, Payload, PublicKey, Receipt, TimestampMs,
+    Transaction, TxBody, TxStatus, codec,
 };
 use ed25519_dalek::SigningKey;
 
@@ -53,6 +55,9 @@ pub struct Chain {
     /// Every account seed that ever signed or received something.
     pub seeds: Vec<u16>,
     pub periods: Vec<PeriodId>,
+    /// Running digest of every committed block's writes and receipts
+    /// (compared with recorded vectors).
+    pub trace: Hash32,
 }
 
 impl Chain {
@@ -69,6 +74,7 @@ impl Chain {
             time: T0,
             seeds: vec![REG],
             periods: Vec::new(),
+            trace: Hash32::ZERO,
         }
     }
 
@@ -107,6 +113,7 @@ impl Chain {
 
     pub fn commit(&mut self, txs: &[Transaction]) -> Vec<Receipt> {
         let out = self.execute(txs);
+        self.trace = block_digest(Some(&self.trace), &out);
         self.state.apply(&out.writes);
         out.receipts
     }
@@ -197,6 +204,36 @@ impl Chain {
         self.periods.push(PeriodId(p));
     }
 
+    /// Opens period 1 and admits enterprises `seeds`, minting `tokens` fen
+    /// to each; returns allocation lines of `tonnes` each, for
+    /// [`Chain::allocate`].
+    pub fn enterprises(
+        &mut self,
+        seeds: std::ops::RangeInclusive<u16>,
+        tokens: u64,
+        tonnes: u64,
+    ) -> Vec<(AccountId, u64)> {
+        self.open_period(1);
+        let mut lines = Vec::new();
+        for s in seeds {
+            self.member(s, Role::Enterprise);
+            self.mint(s, tokens);
+            lines.push((acct(s), tonnes));
+        }
+        lines
+    }
+
+    /// The regulator allocates period `p`.
+    pub fn allocate(&mut self, p: u32, allocations: Vec<(AccountId, u64)>) -> Receipt {
+        self.ok(
+            REG,
+            MarketTx::Allocate {
+                period: PeriodId(p),
+                allocations,
+            },
+        )
+    }
+
     pub fn order(
         &mut self,
         seed: u16,
@@ -259,6 +296,38 @@ pub fn market_seq(s: &MemState, name: &str) -> u64 {
         .unwrap()
         .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
         .unwrap_or(0)
+}
+
+/// Digest of a block's writes (deletes included) and receipts, chained
+/// after `prev` if given.
+pub fn block_digest(prev: Option<&Hash32>, out: &BlockOutcome) -> Hash32 {
+    let writes: Vec<(Vec<u8>, Option<Vec<u8>>)> = out
+        .writes
+        .iter()
+        .map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec)))
+        .collect();
+    let mut bytes = prev.map_or_else(Vec::new, |p| p.0.to_vec());
+    bytes.extend(codec::encode(&writes));
+    bytes.extend(codec::encode(&out.receipts));
+    Hash32::digest(&bytes)
+}
+
+/// Compares `got` with the recorded vector file `tests/vectors/<name>`
+/// line by line, or records it when `CARBON_WRITE_VECTORS` is set (only
+/// for an intended change of behaviour).
+#[track_caller]
+pub fn check_vector(name: &str, got: &[String]) {
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("CARBON_WRITE_VECTORS").is_some() {
+        std::fs::write(&path, got.join("\n") + "\n").expect("write vectors");
+        return;
+    }
+    let want = std::fs::read_to_string(&path).expect("recorded vectors");
+    let want: Vec<&str> = want.lines().collect();
+    assert_eq!(want.len(), got.len(), "number of lines in {name}");
+    for (w, g) in want.iter().zip(got) {
+        assert_eq!(*w, g.as_str(), "first divergence from {name}");
+    }
 }
 
 pub fn code_of(r: &Receipt) -> Option<u32> {

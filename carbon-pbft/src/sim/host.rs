@@ -5,12 +5,12 @@
 use super::SimConfig;
 use super::byzantine::{Behaviour, misbehave, recipients};
 use super::checker::Checker;
-use super::network::{Event, Network, Node, Payload};
+use super::network::{Event, Network, Payload};
 use crate::config::ValidatorSet;
+use crate::epoch::PreviousEpoch;
 use crate::error::Result;
 use crate::ids::{ClientId, Digest, ReplicaId, RequestId, SeqNo, Time};
 use crate::messages::{Message, Request};
-use crate::observer::Observer;
 use crate::output::{Persist, StateSnapshot};
 use crate::replica::Replica;
 use ed25519_dalek::SigningKey;
@@ -25,24 +25,27 @@ pub(crate) const MEMBERS_PAYLOAD: &[u8] = b"carbon-sim/members/add";
 pub(crate) struct Host {
     pub(crate) replica: Option<Replica>,
     pub(crate) behaviour: Option<Behaviour>,
-    id: ReplicaId,
+    pub(super) id: ReplicaId,
     /// Network address: the id, except for a twin's second instance.
     pub(crate) addr: ReplicaId,
-    key: SigningKey,
-    validators: ValidatorSet,
-    persisted: Vec<Persist>,
-    app_seq: SeqNo,
-    app_chain: Digest,
-    chain_at: BTreeMap<SeqNo, Digest>,
-    snapshots: BTreeMap<SeqNo, StateSnapshot>,
-    next_wake: Option<Time>,
-    fetching: Option<SeqNo>,
-    history: Vec<Message>,
+    pub(super) key: SigningKey,
+    pub(super) validators: ValidatorSet,
+    pub(super) persisted: Vec<Persist>,
+    pub(super) app_seq: SeqNo,
+    pub(super) app_chain: Digest,
+    pub(super) chain_at: BTreeMap<SeqNo, Digest>,
+    pub(super) snapshots: BTreeMap<SeqNo, StateSnapshot>,
+    pub(super) next_wake: Option<Time>,
+    pub(super) fetching: Option<SeqNo>,
+    pub(super) history: Vec<Message>,
     /// The keys the application's membership change installs, if any.
     pub(crate) next_keys: Option<Vec<ed25519_dalek::VerifyingKey>>,
     /// For the replica that joins: the set of the epoch before its own; it
     /// starts once the change is committed.
     pub(crate) previous: Option<ValidatorSet>,
+    /// For the replica that joined: the epoch before its own, which its
+    /// host needs again to rebuild it after a crash.
+    pub(super) joined: Option<PreviousEpoch>,
 }
 
 impl Host {
@@ -53,9 +56,21 @@ impl Host {
         key: SigningKey,
         behaviour: Option<Behaviour>,
     ) -> Result<Host> {
-        let replica = Replica::new(cfg.protocol.clone(), vset.clone(), id, key.clone(), Time(0))?;
+        // A replica of a later epoch is started by its host once the change
+        // is committed (see `start_joiner`).
+        let replica = if vset.epoch() == 0 {
+            Some(Replica::new(
+                cfg.protocol.clone(),
+                vset.clone(),
+                id,
+                key.clone(),
+                Time(0),
+            )?)
+        } else {
+            None
+        };
         Ok(Host {
-            replica: Some(replica),
+            replica,
             behaviour,
             id,
             addr: id,
@@ -71,6 +86,7 @@ impl Host {
             history: Vec::new(),
             next_keys: None,
             previous: None,
+            joined: None,
         })
     }
 }
@@ -95,223 +111,7 @@ pub(crate) fn send_request(net: &mut Network, to: ReplicaId, req: Request) {
     net.schedule(at, Event::ClientRequest { to, req });
 }
 
-pub(crate) fn handle_event(
-    ev: Event,
-    now: Time,
-    hosts: &mut [Host],
-    observers: &mut [Observer],
-    net: &mut Network,
-    checker: &mut Checker,
-    cfg: &SimConfig,
-) {
-    let n = hosts.len();
-    match ev {
-        Event::Deliver {
-            to: Node::Observer(o),
-            from,
-            payload: Payload::Msg(m),
-        } => {
-            let Some(obs) = observers.get_mut(o as usize) else {
-                return;
-            };
-            let from = net.twins.as_ref().map_or(from, |t| t.logical(from));
-            let _ = obs.handle_message(from, m);
-            {
-                while let Some(c) = obs.poll_committed() {
-                    // The observer's application: the membership request
-                    // schedules the change before the next batch is polled.
-                    if c.batch
-                        .requests
-                        .iter()
-                        .any(|r| r.payload == MEMBERS_PAYLOAD)
-                        && obs.validators().epoch() == 0
-                        && let Some(keys) = hosts.first().and_then(|h| h.next_keys.clone())
-                        && let Ok(next) = obs.validators().successor(keys)
-                    {
-                        let k = cfg.protocol.checkpoint_interval;
-                        let effective = SeqNo(c.seq.0.div_ceil(k) * k);
-                        obs.schedule_validator_set(effective, next);
-                    }
-                    if !checker.certificate_ok(&c.certificate, &c.batch) {
-                        checker
-                            .violations
-                            .push(format!("observer {o} delivered an invalid certificate"));
-                    }
-                    checker.agree(&format!("observer {o}"), c.seq, c.batch.digest());
-                }
-            }
-        }
-        Event::Deliver {
-            to: Node::Observer(_),
-            ..
-        } => {}
-        Event::Deliver {
-            to: Node::Replica(r),
-            from,
-            payload,
-        } => {
-            let from = net.twins.as_ref().map_or(from, |t| t.logical(from));
-            let h = &mut hosts[r.0 as usize];
-            let Some(rep) = h.replica.as_mut() else {
-                return;
-            };
-            if h.behaviour == Some(Behaviour::Replay)
-                && let Payload::Msg(m) = &payload
-                && h.history.len() < 4096
-            {
-                h.history.push(m.clone());
-            }
-            let _ = match payload {
-                Payload::Msg(m) => rep.handle_message(now, from, m),
-                Payload::Bytes(b) => rep.handle_bytes(now, from, &b),
-            };
-        }
-        Event::ClientRequest { to, req } => {
-            if let Some(rep) = hosts[to.0 as usize].replica.as_mut() {
-                let _ = rep.handle_request(now, req);
-            }
-        }
-        Event::Wake(r) => {
-            let h = &mut hosts[r.0 as usize];
-            if h.next_wake.is_none_or(|w| w > now) {
-                return;
-            }
-            h.next_wake = None;
-            if let Some(rep) = h.replica.as_mut() {
-                rep.handle_timeout(now);
-            }
-        }
-        Event::Crash(r) => {
-            hosts[r.0 as usize].replica = None;
-            hosts[r.0 as usize].next_wake = None;
-            hosts[r.0 as usize].fetching = None;
-        }
-        Event::Restart(r) => {
-            let h = &mut hosts[r.0 as usize];
-            let rep = Replica::recover(
-                cfg.protocol.clone(),
-                h.validators.clone(),
-                h.id,
-                h.key.clone(),
-                now,
-                h.persisted.iter().cloned(),
-            );
-            match rep {
-                Ok(mut rep) => {
-                    if rep.awaiting_state_digest() == Some(h.app_seq) {
-                        let _ = rep.handle_state_digest(now, h.app_seq, h.app_chain);
-                    }
-                    if rep.last_executed() != h.app_seq {
-                        checker.violations.push(format!(
-                            "{r} recovered at {} but applied {}",
-                            rep.last_executed(),
-                            h.app_seq
-                        ));
-                    }
-                    h.replica = Some(rep);
-                }
-                Err(e) => checker
-                    .violations
-                    .push(format!("{r} failed to recover: {e}")),
-            }
-        }
-        Event::StateReply { to, state } => {
-            let h = &mut hosts[to.0 as usize];
-            let Some(rep) = h.replica.as_mut() else {
-                return;
-            };
-            let Some(want) = h.fetching else { return };
-            let ok = match state {
-                // The host checks the application part; the replica the rest.
-                Some((snap, chain))
-                    if snap.app_digest == chain
-                        && rep.handle_state_installed(now, snap.clone()).is_ok() =>
-                {
-                    h.app_seq = snap.seq;
-                    h.app_chain = chain;
-                    h.chain_at.insert(snap.seq, chain);
-                    h.snapshots.insert(snap.seq, snap);
-                    h.fetching = None;
-                    true
-                }
-                _ => false,
-            };
-            if !ok && rep.fetching_state() == Some(want) {
-                ask_for_state(to, want, hosts, net);
-            } else if !ok {
-                hosts[to.0 as usize].fetching = None;
-            }
-        }
-        Event::Heal | Event::ClientTick(_) => {}
-    }
-    // Drain every replica's outputs (only the one touched has any, but this
-    // keeps the loop simple and the order deterministic).
-    for i in 0..n {
-        drain(i, now, hosts, net, checker, cfg);
-    }
-    start_joiner(now, hosts, net, checker, cfg);
-}
-
-/// Once the membership change is known, the joining replica's host starts
-/// it with the new epoch's set and the previous epoch's end.
-fn start_joiner(
-    now: Time,
-    hosts: &mut [Host],
-    net: &mut Network,
-    checker: &mut Checker,
-    cfg: &SimConfig,
-) {
-    let Some((end, _)) = &checker.change else {
-        return;
-    };
-    let end = *end;
-    let Some(i) = hosts.iter().position(|h| h.previous.is_some()) else {
-        return;
-    };
-    let h = &mut hosts[i];
-    let Some(previous) = h.previous.take() else {
-        return;
-    };
-    let rep = Replica::new(
-        cfg.protocol.clone(),
-        h.validators.clone(),
-        h.id,
-        h.key.clone(),
-        now,
-    )
-    .and_then(|r| r.with_previous_epoch(end, previous));
-    match rep {
-        Ok(r) => h.replica = Some(r),
-        Err(e) => checker
-            .violations
-            .push(format!("the joining replica could not start: {e}")),
-    }
-    drain(i, now, hosts, net, checker, cfg);
-}
-
-fn ask_for_state(to: ReplicaId, seq: SeqNo, hosts: &mut [Host], net: &mut Network) {
-    let n = hosts.len() as u32;
-    let mut peer = ReplicaId(net.rng.gen_range(0..n));
-    if peer == to {
-        peer = ReplicaId((peer.0 + 1) % n);
-    }
-    let p = &hosts[peer.0 as usize];
-    let mut state = p
-        .snapshots
-        .get(&seq)
-        .and_then(|s| p.chain_at.get(&seq).map(|c| (s.clone(), *c)));
-    if p.behaviour.is_some()
-        && let Some((s, c)) = state.as_mut()
-    {
-        s.clients.push((ClientId(u64::MAX), RequestId(1)));
-        c.0[0] ^= 1;
-        s.app_digest = *c;
-    }
-    let at = Time(net.now.0 + 2 * net.delay() + 5);
-    net.schedule(at, Event::StateReply { to, state });
-}
-
-fn drain(
+pub(super) fn drain(
     i: usize,
     now: Time,
     hosts: &mut [Host],
@@ -433,4 +233,26 @@ fn drain(
         h.next_wake = Some(t);
         net.schedule(t, Event::Wake(h.addr));
     }
+}
+
+pub(super) fn ask_for_state(to: ReplicaId, seq: SeqNo, hosts: &mut [Host], net: &mut Network) {
+    let n = hosts.len() as u32;
+    let mut peer = ReplicaId(net.rng.gen_range(0..n));
+    if peer == to {
+        peer = ReplicaId((peer.0 + 1) % n);
+    }
+    let p = &hosts[peer.0 as usize];
+    let mut state = p
+        .snapshots
+        .get(&seq)
+        .and_then(|s| p.chain_at.get(&seq).map(|c| (s.clone(), *c)));
+    if p.behaviour.is_some()
+        && let Some((s, c)) = state.as_mut()
+    {
+        s.clients.push((ClientId(u64::MAX), RequestId(1)));
+        c.0[0] ^= 1;
+        s.app_digest = *c;
+    }
+    let at = Time(net.now.0 + 2 * net.delay() + 5);
+    net.schedule(at, Event::StateReply { to, state });
 }

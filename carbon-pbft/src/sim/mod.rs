@@ -11,6 +11,7 @@
 
 mod byzantine;
 mod checker;
+mod events;
 mod fault;
 mod host;
 mod network;
@@ -359,7 +360,7 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
                     net.schedule(Time(now.0 + 150), Event::ClientTick(true));
                 }
             }
-            other => host::handle_event(
+            other => events::handle_event(
                 other,
                 now,
                 &mut hosts,

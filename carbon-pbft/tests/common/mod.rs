@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use carbon_pbft::{
-    ClientId, Committed, Config, Destination, Digest, Message, Persist, Replica, ReplicaId,
-    Request, RequestId, SeqNo, Time, ValidatorSet,
+    ClientId, Committed, Config, Destination, Digest, Message, Persist, PreviousEpoch, Replica,
+    ReplicaId, Request, RequestId, SeqNo, Time, ValidatorSet,
 };
 use ed25519_dalek::SigningKey;
 use std::collections::{BTreeSet, VecDeque};
@@ -49,6 +49,35 @@ pub fn request(client: u64, id: u64) -> Request {
     }
 }
 
+pub fn members(ids: &[u32]) -> Request {
+    let list: Vec<String> = ids.iter().map(u32::to_string).collect();
+    Request {
+        client: ClientId(99),
+        id: RequestId(1),
+        payload: format!("members:{}", list.join(",")).into_bytes(),
+    }
+}
+
+pub fn keys(ids: &[u32]) -> Vec<ed25519_dalek::VerifyingKey> {
+    ids.iter().map(|i| key(*i).verifying_key()).collect()
+}
+
+/// The (single) change every replica of `c` reported, and its boundary.
+pub fn agreed_boundary(c: &Cluster, replicas: std::ops::Range<usize>) -> SeqNo {
+    let mut seen = Vec::new();
+    for i in replicas {
+        assert_eq!(
+            c.set_changes[i].len(),
+            1,
+            "replica {i}: {:?}",
+            c.set_changes[i]
+        );
+        seen.push(c.set_changes[i][0].clone().expect("change accepted"));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+    seen[0]
+}
+
 /// Returns true for messages (from, to, message) to drop.
 pub type Filter = Box<dyn Fn(ReplicaId, ReplicaId, &Message) -> bool>;
 
@@ -68,6 +97,9 @@ pub struct Cluster {
     pub fetch: Vec<Option<carbon_pbft::FetchState>>,
     /// Drop a message in flight when this returns true.
     pub filter: Option<Filter>,
+    /// Replicas whose host gives no state digest and reports no
+    /// validator-set change by itself: the test does it by hand.
+    pub manual: BTreeSet<usize>,
     /// What each replica's `handle_validator_set` returned, in order.
     pub set_changes: Vec<Vec<carbon_pbft::Result<SeqNo>>>,
 }
@@ -109,6 +141,7 @@ impl Cluster {
             auto_digest: true,
             fetch: vec![None; n as usize],
             filter: None,
+            manual: BTreeSet::new(),
             set_changes: vec![Vec::new(); n as usize],
         }
     }
@@ -118,9 +151,17 @@ impl Cluster {
     }
 
     /// Add a replica started by its host with `set` (a later epoch's set it
-    /// belongs to) at index `id`.
-    pub fn add_replica(&mut self, set: ValidatorSet, id: u32) {
-        let r = Replica::new(self.cfg.clone(), set, ReplicaId(id), key(id), self.now).unwrap();
+    /// belongs to) at index `id`; `previous` is the epoch before.
+    pub fn add_replica(&mut self, set: ValidatorSet, id: u32, previous: PreviousEpoch) {
+        let r = Replica::join(
+            self.cfg.clone(),
+            set,
+            ReplicaId(id),
+            key(id),
+            self.now,
+            previous,
+        )
+        .unwrap();
         self.replicas.push(r);
         self.committed.push(Vec::new());
         self.persisted.push(Vec::new());
@@ -198,13 +239,14 @@ impl Cluster {
                     for (r, fresh) in c.batch.requests.iter().zip(&c.fresh) {
                         if let Some(keys) = members_request(&r.payload)
                             && *fresh
+                            && !self.manual.contains(&i)
                         {
                             let got = self.replicas[i].handle_validator_set(self.now, seq, keys);
                             self.set_changes[i].push(got);
                         }
                     }
                     self.committed[i].push(c);
-                    if needs && self.auto_digest {
+                    if needs && self.auto_digest && !self.manual.contains(&i) {
                         self.replicas[i]
                             .handle_state_digest(self.now, seq, self.chain[i])
                             .unwrap();

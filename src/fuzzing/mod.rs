@@ -14,6 +14,12 @@ use carbon_ledger::{Block, GenesisConfig, Receipt, Transaction};
 use carbon_pbft::{Config, Message, Replica, ReplicaId, Time, ValidatorSet};
 use carbon_provenance::{History, Limits, decode_canonical_record};
 
+mod market;
+mod pbft_signed;
+
+pub use market::market_sequence;
+pub use pbft_signed::pbft_signed;
+
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
 
@@ -23,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("abe_artefacts", abe_artefacts),
     ("pbft_message", pbft_message),
     ("pbft_replica", pbft_replica),
+    ("pbft_signed", pbft_signed),
     ("ledger_codec", ledger_codec),
     ("ledger_genesis", ledger_genesis),
     ("prov_history", prov_history),
@@ -176,191 +183,6 @@ pub fn prov_history(data: &[u8]) {
     if let Ok(rec) = decode_canonical_record(data, &Limits::RECORD) {
         assert_eq!(rec.canonical_bytes().expect("decoded records encode"), data);
         let _ = rec.verify_signature();
-    }
-}
-
-/// The market state machine on an arbitrary sequence of transactions from
-/// four enterprises (orders, cancels, transfers, freezes, mints, burns, the
-/// passage of days), in blocks of up to eight: after every block the
-/// conservation audit (`market::audit`) must hold.
-pub fn market_sequence(data: &[u8]) {
-    use carbon_ledger::exec::{self, MemState};
-    use carbon_ledger::market::{self, Asset, Instrument, MarketTx, PeriodId, Role, Side};
-    use carbon_ledger::{Nonce, Payload, PublicKey, TimestampMs, TxBody};
-    use ed25519_dalek::SigningKey;
-
-    const DAY: u64 = 86_400_000;
-    let key = |s: u8| SigningKey::from_bytes(&[s; 32]);
-    let acct = |s: u8| PublicKey::from(&key(s).verifying_key()).account();
-    let hex_key = |s: u8| {
-        let bytes = key(s).verifying_key().to_bytes();
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
-    let (reg, t0) = (100u8, 1_767_225_600_000u64);
-    let genesis = format!(
-        r#"{{"chain_id":"fuzz","timestamp_ms":{t0},
-        "validators":[{{"name":"v","public_key":"{}","address":"127.0.0.1:7001"}}],
-        "observers":[{{"name":"reg","public_key":"{}","address":"127.0.0.1:7100"}}],
-        "regulator":"reg","parameters":{{"market.fee_bps":5}}}}"#,
-        hex_key(99),
-        hex_key(reg)
-    );
-    let g = GenesisConfig::from_json(&genesis).expect("the fuzz genesis is valid");
-    let mut state = MemState::new();
-    state.apply(&g.initial_state());
-    let mut nonces = [0u64; 256];
-    let mut now = t0;
-    let mut block = |state: &mut MemState, now: u64, txs: Vec<(u8, MarketTx)>| {
-        let signed: Vec<Transaction> = txs
-            .into_iter()
-            .map(|(s, tx)| {
-                let body = TxBody {
-                    chain_id: g.chain_id.clone(),
-                    sender: PublicKey::ZERO,
-                    nonce: Nonce(nonces[usize::from(s)]),
-                    payload: Payload::Market(tx),
-                };
-                nonces[usize::from(s)] += 1;
-                Transaction::sign(body, &key(s))
-            })
-            .collect();
-        let out = exec::execute_block(state, &g.chain_id, TimestampMs(now), &signed)
-            .expect("a block of well-signed transactions executes");
-        state.apply(&out.writes);
-    };
-    let period = PeriodId(1);
-    let members: Vec<u8> = (1..=4).collect();
-    let mut setup = vec![(
-        reg,
-        MarketTx::OpenPeriod {
-            period,
-            start: TimestampMs(now),
-            end: TimestampMs(now + 30 * DAY),
-            surrender_deadline: TimestampMs(now + 40 * DAY),
-        },
-    )];
-    for s in &members {
-        setup.push((
-            *s,
-            MarketTx::Register {
-                name: format!("e{s}"),
-            },
-        ));
-        let account = acct(*s);
-        setup.push((
-            reg,
-            MarketTx::Approve {
-                account,
-                role: Role::Enterprise,
-            },
-        ));
-        let reference = "fuzz".to_string();
-        setup.push((
-            reg,
-            MarketTx::Mint {
-                to: account,
-                amount: 1_000_000_000,
-                reference,
-            },
-        ));
-    }
-    let allocations = members.iter().map(|s| (acct(*s), 100_000)).collect();
-    setup.push((
-        reg,
-        MarketTx::Allocate {
-            period,
-            allocations,
-        },
-    ));
-    block(&mut state, now, setup);
-    let mut accounts: Vec<_> = members.iter().map(|s| acct(*s)).collect();
-    accounts.push(acct(reg));
-    accounts.push(market::platform_account());
-    let assets = [Asset::Token, Asset::Allowance(period), Asset::Offset];
-    let instruments = [Instrument::Allowance(period), Instrument::Offset];
-    for chunk in data.chunks(8 * 4).take(64) {
-        let mut txs = Vec::new();
-        for op in chunk.chunks_exact(4) {
-            let who = members[usize::from(op[0] >> 4) % members.len()];
-            let to = acct(members[usize::from(op[1] >> 6) % members.len()]);
-            let qty = u64::from(u16::from_le_bytes([op[2], op[3]]));
-            let tick = i64::from(op[1] as i8);
-            let instrument = if op[1] & 1 == 0 {
-                Instrument::Allowance(period)
-            } else {
-                Instrument::Offset
-            };
-            let tx = match op[0] % 8 {
-                0 | 1 => MarketTx::PlaceOrder {
-                    instrument,
-                    side: if op[0] & 8 == 0 {
-                        Side::Buy
-                    } else {
-                        Side::Sell
-                    },
-                    quantity: qty,
-                    price: (5_000 + tick * 10).unsigned_abs(),
-                },
-                2 => {
-                    let open = market::query::open_orders(&state, &acct(who)).unwrap_or_default();
-                    match open.get(usize::from(op[2]) % open.len().max(1)) {
-                        Some(o) => MarketTx::CancelOrder { order: o.id },
-                        None => continue,
-                    }
-                }
-                3 => {
-                    let asset = assets[usize::from(op[1]) % assets.len()];
-                    MarketTx::Transfer {
-                        to,
-                        asset,
-                        amount: qty,
-                    }
-                }
-                4 => {
-                    txs.push((
-                        reg,
-                        MarketTx::SetFrozen {
-                            account: to,
-                            frozen: op[2] & 1 == 1,
-                        },
-                    ));
-                    continue;
-                }
-                5 => {
-                    let reference = "fuzz".to_string();
-                    txs.push((
-                        reg,
-                        MarketTx::Mint {
-                            to,
-                            amount: qty,
-                            reference,
-                        },
-                    ));
-                    continue;
-                }
-                6 => {
-                    let reference = "fuzz".to_string();
-                    txs.push((
-                        reg,
-                        MarketTx::Burn {
-                            from: to,
-                            amount: qty,
-                            reference,
-                        },
-                    ));
-                    continue;
-                }
-                _ => {
-                    now += DAY / 4;
-                    continue;
-                }
-            };
-            txs.push((who, tx));
-        }
-        block(&mut state, now, txs);
-        if let Err(e) = market::audit::check(&state, &accounts, &assets, &instruments) {
-            panic!("{e}");
-        }
     }
 }
 

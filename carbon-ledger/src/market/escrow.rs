@@ -1,0 +1,51 @@
+//! Escrow arithmetic of orders: the fee, what an order locks, and what
+//! each fill releases.
+
+use super::error::{MResult, MarketError, add, mul};
+use super::types::{Asset, Instrument, Order, Side};
+
+/// Fee on a trade value, rounded down.
+pub(crate) fn fee(value: u64, bps: u64) -> u64 {
+    u64::try_from(u128::from(value) * u128::from(bps) / 10_000).unwrap_or(u64::MAX)
+}
+
+/// Tokens a buy of `qty` at `price` locks: value plus the fee on it.
+pub(crate) fn buy_lock(qty: u64, price: u64, fee_bps: u64) -> MResult<u64> {
+    let value = mul(qty, price)?;
+    add(value, fee(value, fee_bps))
+}
+
+/// What an order locks and in which asset.
+pub(crate) fn lock_for(
+    inst: &Instrument,
+    side: Side,
+    qty: u64,
+    price: u64,
+    fee_bps: u64,
+) -> MResult<(Asset, u64)> {
+    Ok(match side {
+        Side::Buy => (Asset::Token, buy_lock(qty, price, fee_bps)?),
+        Side::Sell => (inst.asset(), qty),
+    })
+}
+
+/// The part of an order's escrow a fill of `q` releases: everything left
+/// if the fill completes the order, else `q` tonnes (sell) or the buy lock
+/// of `q` at the limit (never more than the rest, since the fee rounds
+/// down and floor is superadditive).
+pub(crate) fn draw(order: &mut Order, q: u64, fee_bps: u64) -> MResult<u64> {
+    let part = if q == order.remaining {
+        order.escrow
+    } else {
+        match order.side {
+            Side::Sell => q,
+            Side::Buy => buy_lock(q, order.price, fee_bps)?,
+        }
+    };
+    order.escrow = order
+        .escrow
+        .checked_sub(part)
+        .ok_or(MarketError::Overflow)?;
+    order.remaining -= q;
+    Ok(part)
+}

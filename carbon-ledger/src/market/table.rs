@@ -1,0 +1,319 @@
+//! A journaled cache of one kind of market record for one block: a value
+//! is read and decoded from the base state once, on first touch, changed
+//! in place by every operation after that, and encoded and written back
+//! once when the block ends. An undo journal restores a failed
+//! transaction's changes, and lists the keys the open transaction wrote
+//! (receipts count them).
+//!
+//! Determinism: the cache is a `BTreeMap` (iterated in key order), and
+//! the block's writes are a [`WriteSet`](crate::state::WriteSet), whose
+//! content does not depend on the order it is filled in.
+
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
+use super::error::{Fail, MResult};
+use crate::state::{MAX_VALUE_BYTES, StateView};
+
+/// One cached record.
+#[derive(Clone)]
+struct Slot<V> {
+    /// Current value (`None`: absent or deleted).
+    val: Option<V>,
+    /// Written by an operation: goes into the block's writes (a `None`
+    /// then is a delete, even of a key the base never had).
+    written: bool,
+    /// The transaction that last journaled it (0: none).
+    tx: u32,
+    /// Its state key, if built already (when it was read from the base);
+    /// reused at write-back.
+    key: Option<Vec<u8>>,
+}
+
+/// A write-back entry: state key and new value (`None` deletes).
+pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
+
+/// The cache of one record kind, keyed natively.
+pub(crate) struct Table<K, V> {
+    map: BTreeMap<K, Slot<V>>,
+    /// The open transaction's first write of each key: the key and its
+    /// slot before (`None`: it was not cached).
+    undo: Vec<(K, Option<Slot<V>>)>,
+    key: fn(&K) -> Vec<u8>,
+    enc: fn(&V) -> Vec<u8>,
+    dec: fn(&[u8]) -> MResult<V>,
+}
+
+/// Decodes a stored BCS record (a record that does not decode is a
+/// corrupt state, fatal to the block).
+pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
+    crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
+}
+
+/// Encodes a record as BCS (the one canonical encoding; presized so small
+/// records do not reallocate).
+pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    bcs::serialize_into(&mut out, v)
+        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
+    out
+}
+
+/// BCS of a `u64`: 8 bytes little-endian.
+pub(crate) fn enc_u64(v: &u64) -> Vec<u8> {
+    v.to_le_bytes().to_vec()
+}
+
+/// Decodes a BCS `u64` (exactly 8 bytes; anything else fails as BCS does).
+pub(crate) fn dec_u64(b: &[u8]) -> MResult<u64> {
+    match <[u8; 8]>::try_from(b) {
+        Ok(a) => Ok(u64::from_le_bytes(a)),
+        Err(_) => dec_bcs(b),
+    }
+}
+
+/// BCS of a list of `u64`s (or of newtypes of one): ULEB128 length, then
+/// each 8 bytes little-endian.
+pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + 8 * items.len());
+    let mut n = items.len() as u64;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    for x in items {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+/// Decodes a BCS list of `u64`s. The common case — a minimal ULEB128
+/// length followed by exactly that many 8-byte items — is read directly;
+/// anything else goes to the BCS decoder, which accepts or rejects it
+/// (so the result is always the one BCS gives).
+pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
+    let mut n: u64 = 0;
+    for (i, byte) in b.iter().take(5).enumerate() {
+        n |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let body = &b[i + 1..];
+            let minimal = i == 0 || *byte != 0;
+            if minimal && n <= i32::MAX as u64 && body.len() as u64 == n * 8 {
+                return Ok(body
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8")))
+                    .collect());
+            }
+            break;
+        }
+    }
+    dec_bcs(b)
+}
+
+impl<K: Ord + Clone, V: Clone> Table<K, V> {
+    /// An empty cache: `key` builds a record's state key, `enc`/`dec`
+    /// are its value codec.
+    pub(crate) fn new(
+        key: fn(&K) -> Vec<u8>,
+        enc: fn(&V) -> Vec<u8>,
+        dec: fn(&[u8]) -> MResult<V>,
+    ) -> Self {
+        Table {
+            map: BTreeMap::new(),
+            undo: Vec::new(),
+            key,
+            enc,
+            dec,
+        }
+    }
+
+    fn slot<'t>(
+        map: &'t mut BTreeMap<K, Slot<V>>,
+        k: &K,
+        base: &dyn StateView,
+        key: fn(&K) -> Vec<u8>,
+        dec: fn(&[u8]) -> MResult<V>,
+    ) -> MResult<&'t mut Slot<V>> {
+        match map.entry(k.clone()) {
+            Entry::Occupied(o) => Ok(o.into_mut()),
+            Entry::Vacant(v) => {
+                let kb = key(k);
+                let val = match base.get(&kb)? {
+                    Some(b) => Some(dec(&b)?),
+                    None => None,
+                };
+                Ok(v.insert(Slot {
+                    val,
+                    written: false,
+                    tx: 0,
+                    key: Some(kb),
+                }))
+            }
+        }
+    }
+
+    /// The value of `k` (read from `base` on first touch).
+    pub(crate) fn get(&mut self, base: &dyn StateView, k: &K) -> MResult<Option<&V>> {
+        Ok(Self::slot(&mut self.map, k, base, self.key, self.dec)?
+            .val
+            .as_ref())
+    }
+
+    /// The value of `k` if cached, without reading the base.
+    pub(crate) fn cached<Q>(&self, k: &Q) -> Option<Option<&V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.map.get(k).map(|s| s.val.as_ref())
+    }
+
+    /// The value of `k` to change in place: marks it written by
+    /// transaction `tx` (0: no journal; the caller then drops the whole
+    /// cache on failure).
+    pub(crate) fn write(
+        &mut self,
+        base: &dyn StateView,
+        k: &K,
+        tx: u32,
+    ) -> MResult<&mut Option<V>> {
+        let slot = Self::slot(&mut self.map, k, base, self.key, self.dec)?;
+        if tx != 0 && slot.tx != tx {
+            self.undo.push((k.clone(), Some(slot.clone())));
+            slot.tx = tx;
+        }
+        slot.written = true;
+        Ok(&mut slot.val)
+    }
+
+    /// Sets `k` to `v` without reading it first.
+    pub(crate) fn put(&mut self, k: K, v: Option<V>, tx: u32) {
+        match self.map.entry(k) {
+            Entry::Occupied(mut o) => {
+                let slot = o.get_mut();
+                if tx != 0 && slot.tx != tx {
+                    let old = slot.clone();
+                    slot.tx = tx;
+                    self.undo.push((o.key().clone(), Some(old)));
+                }
+                let slot = o.get_mut();
+                slot.val = v;
+                slot.written = true;
+            }
+            Entry::Vacant(e) => {
+                if tx != 0 {
+                    self.undo.push((e.key().clone(), None));
+                }
+                e.insert(Slot {
+                    val: v,
+                    written: true,
+                    tx,
+                    key: None,
+                });
+            }
+        }
+    }
+
+    /// Undoes the open transaction's writes.
+    pub(crate) fn rollback(&mut self) {
+        while let Some((k, old)) = self.undo.pop() {
+            match old {
+                Some(s) => self.map.insert(k, s),
+                None => self.map.remove(&k),
+            };
+        }
+    }
+
+    /// Keeps the open transaction's writes.
+    pub(crate) fn commit(&mut self) {
+        self.undo.clear();
+    }
+
+    /// Adds the keys the open transaction wrote and their bytes (key plus
+    /// encoded value; 0 for a delete) to `keys` and `bytes`.
+    pub(crate) fn tx_cost(&self, keys: &mut u64, bytes: &mut u64) {
+        for (k, _) in &self.undo {
+            let slot = self.map.get(k);
+            let key_len = match slot.and_then(|s| s.key.as_ref()) {
+                Some(kb) => kb.len(),
+                None => (self.key)(k).len(),
+            };
+            let val = slot.and_then(|s| s.val.as_ref());
+            let n = key_len + val.map_or(0, |v| (self.enc)(v).len());
+            *keys = keys.saturating_add(1);
+            *bytes = bytes.saturating_add(n as u64);
+        }
+    }
+
+    /// Appends every written record, encoded, in key order.
+    pub(crate) fn write_back(self, out: &mut Vec<Write>) {
+        for (k, s) in self.map {
+            if s.written {
+                let key = s.key.unwrap_or_else(|| (self.key)(&k));
+                out.push((key, s.val.as_ref().map(self.enc)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec;
+
+    #[test]
+    fn fast_encoders_are_exactly_bcs() {
+        for n in [0usize, 1, 127, 128, 300, 20_000] {
+            let v: Vec<u64> = (0..n as u64).map(|i| i * 0x0101_0101_0101).collect();
+            assert_eq!(
+                enc_u64_list(v.iter().copied()),
+                codec::encode(&v),
+                "{n} items"
+            );
+        }
+        for x in [0u64, 1, u64::MAX, 0x1234_5678_9abc] {
+            assert_eq!(enc_u64(&x), codec::encode(&x));
+            assert_eq!(dec_u64(&enc_u64(&x)).ok(), Some(x));
+        }
+        assert!(dec_u64(&[1, 2, 3]).is_err());
+        assert!(dec_u64(&[0; 9]).is_err());
+        for n in [0usize, 1, 127, 128, 300] {
+            let v: Vec<u64> = (0..n as u64)
+                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                .collect();
+            assert_eq!(dec_u64_list(&codec::encode(&v)).ok(), Some(v));
+        }
+        let rec = (7u32, String::from("name"), Some(3u64));
+        assert_eq!(enc_bcs(&rec), codec::encode(&rec));
+    }
+}
+
+#[cfg(test)]
+mod list_decoding {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// On any bytes, the fast list decoder accepts exactly what BCS
+        /// accepts, with the same value.
+        #[test]
+        fn fast_list_decoder_agrees_with_bcs(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
+            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
+        }
+
+        #[test]
+        fn fast_list_decoder_agrees_with_bcs_on_lists(v in proptest::collection::vec(any::<u64>(), 0..40), cut in 0usize..8) {
+            let mut bytes = crate::codec::encode(&v);
+            let n = bytes.len().saturating_sub(cut);
+            bytes.truncate(n);
+            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
+            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
+        }
+    }
+}
