@@ -8,6 +8,7 @@ pub mod config;
 mod delivery;
 mod epoch;
 pub mod error;
+mod fingerprint;
 pub mod ids;
 mod inspect;
 pub mod messages;

@@ -123,7 +123,7 @@ pub struct FetchState {
 ///    and a vote must be durable before it leaves (PBFT §4.2 with
 ///    restarts; raft-rs's `Ready` makes the same contract);
 /// 3. fulfil `fetch_state`, if any.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 #[must_use = "a Ready holds votes to persist and messages to send"]
 pub struct Ready {
     /// Durable before any message is sent.

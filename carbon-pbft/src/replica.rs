@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 /// Per-sequence-number state in the current view.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Slot {
     pub(crate) pre_prepare: Option<(Signed<OrderVote>, Batch)>,
     pub(crate) prepares: BTreeMap<ReplicaId, Signed<OrderVote>>,
@@ -51,6 +51,10 @@ pub(crate) struct Slot {
 /// fetch state); then call [`poll_timeout`](Self::poll_timeout) and arm a
 /// timer for the deadline it returns, calling
 /// [`handle_timeout`](Self::handle_timeout) when it passes.
+///
+/// A clone is an independent replica in the same state (with the same
+/// key): model checkers and fuzzers branch on it.
+#[derive(Clone)]
 pub struct Replica {
     pub(crate) cfg: Config,
     pub(crate) id: ReplicaId,

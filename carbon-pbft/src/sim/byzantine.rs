@@ -31,8 +31,9 @@ pub enum Behaviour {
     Twin,
 }
 
-/// Recipients of an honest output.
-pub(crate) fn recipients(o: &Outgoing, me: ReplicaId, n: usize, observers: u32) -> Vec<Node> {
+/// The recipients of an honest output of replica `me` among `n` replicas
+/// and `observers` observers.
+pub fn recipients(o: &Outgoing, me: ReplicaId, n: usize, observers: u32) -> Vec<Node> {
     match o.to {
         Destination::AllReplicas => (0..n as u32)
             .map(ReplicaId)
@@ -131,8 +132,15 @@ pub(crate) fn misbehave(
     }
 }
 
-/// The same pre-prepare header for a different batch, validly signed.
-fn other_batch(pp: &PrePrepare, me: ReplicaId, set: &ValidatorSet, key: &SigningKey) -> PrePrepare {
+/// What an equivocating primary sends some replicas instead of `pp`: the
+/// same view and sequence number for a different batch (the requests
+/// reversed, or a forged one added), validly signed with its real key.
+pub fn other_batch(
+    pp: &PrePrepare,
+    me: ReplicaId,
+    set: &ValidatorSet,
+    key: &SigningKey,
+) -> PrePrepare {
     let mut reqs: Vec<Request> = pp.batch.requests.iter().cloned().collect();
     if reqs.len() > 1 {
         reqs.reverse();

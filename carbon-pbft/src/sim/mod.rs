@@ -16,7 +16,7 @@ mod fault;
 mod host;
 mod network;
 
-pub use byzantine::Behaviour;
+pub use byzantine::{Behaviour, other_batch, recipients};
 pub use fault::Fault;
 pub use network::{Event, LinkFaults, Network, Node, Payload, Twins};
 
