@@ -12,14 +12,15 @@ use carbon_ledger::{
 
 const T0: u64 = 1_767_225_600_000;
 
+fn key(b: u8) -> PublicKey {
+    PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[b; 32]).verifying_key())
+}
+
 /// A state with an enterprise holding tokens and the `MarketProbe` example
 /// contract deployed by it; the probe's address.
 fn world() -> &'static (MemState, [u8; 20], AccountId) {
     static W: OnceLock<(MemState, [u8; 20], AccountId)> = OnceLock::new();
     W.get_or_init(|| {
-        let key = |b: u8| {
-            PublicKey::from(&ed25519_dalek::SigningKey::from_bytes(&[b; 32]).verifying_key())
-        };
         let hex32 = |b: u8| {
             key(b)
                 .0
@@ -119,4 +120,75 @@ pub fn evm_call(data: &[u8]) {
         .expect("a read-only call over a sound state returns a result");
     assert!(r.reason.len() <= 2 * evm::MAX_REASON_BYTES + 64);
     let _ = evm::decode_revert(input);
+}
+
+/// Arbitrary bytecode under the gas limit: the first two bytes give the
+/// length of an init code deployed by the enterprise (gas limit 2,000,000),
+/// the rest is calldata for a call to whatever it created (1,000,000 gas),
+/// both executed as a block over the world of [`evm_call`]. The block must
+/// execute (a contract's failure is a receipt, never an error), every
+/// receipt's gas stays within its limit, executing the block twice gives
+/// identical writes and receipts, and the market's audit holds afterwards
+/// (a contract reaches the market only as itself, holding nothing).
+pub fn evm_bytecode(data: &[u8]) {
+    let (world, _, firm) = world();
+    let Some((len, rest)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let len = usize::from(u16::from_le_bytes(*len)).min(rest.len());
+    let (init_code, input) = rest.split_at(len);
+    let (deploy_gas, call_gas) = (2_000_000, 1_000_000);
+    let created = evm::address::create_address(&evm::evm_address(firm), 1);
+    let tx = |nonce: u64, payload: Payload| Transaction {
+        body: TxBody {
+            chain_id: carbon_ledger::ChainId::new("fuzz").expect("a valid chain id"),
+            sender: key(0x66),
+            nonce: Nonce(nonce),
+            payload,
+        },
+        signature: Signature([0; 64]),
+    };
+    let block = [
+        tx(
+            1,
+            Payload::Deploy {
+                init_code: init_code.to_vec(),
+                gas_limit: deploy_gas,
+            },
+        ),
+        tx(
+            2,
+            Payload::Call {
+                to: created.0.0,
+                input: input.to_vec(),
+                gas_limit: call_gas,
+                value: 0,
+            },
+        ),
+    ];
+    let run = || {
+        exec::execute_verified(world, TimestampMs(T0), &block)
+            .expect("contract failures are receipts, not errors")
+    };
+    let out = run();
+    assert_eq!(out, run(), "contract execution is deterministic");
+    assert_eq!(out.receipts.len(), block.len());
+    for (r, limit) in out.receipts.iter().zip([deploy_gas, call_gas]) {
+        assert!(
+            r.cost.gas_used <= limit,
+            "gas {} over {limit}",
+            r.cost.gas_used
+        );
+    }
+    let mut state = world.clone();
+    state.apply(&out.writes);
+    let accounts = [
+        *firm,
+        market::platform_account(),
+        evm::contract_account(&evm::address::create_address(&evm::evm_address(firm), 0)),
+        evm::contract_account(&created),
+        key(0x58).account(),
+    ];
+    market::audit::check(&state, &accounts, &[market::Asset::Token], &[])
+        .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -18,7 +18,7 @@ mod evm;
 mod market;
 mod pbft_signed;
 
-pub use evm::evm_call;
+pub use evm::{evm_bytecode, evm_call};
 pub use market::market_sequence;
 pub use pbft_signed::pbft_signed;
 
@@ -38,6 +38,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("market_sequence", market_sequence),
     ("merkle_proof", merkle_proof),
     ("evm_call", evm_call),
+    ("evm_bytecode", evm_bytecode),
 ];
 
 /// The policy parser: text in, a policy or a positioned error out; a parsed
