@@ -2,8 +2,8 @@
 # Fuzz every target for SECONDS each (default 60) on the nightly toolchain,
 # without cargo-fuzz: the same instrumentation flags, built once.
 #   fuzz/run.sh 600          # the 10-minute campaign per target
-#   fuzz/run.sh --ci         # what .ci/run does: 20,000 runs per target (1,000
-#                            # for the slow market_sequence) with a fixed
+#   fuzz/run.sh --ci         # what .ci/run does: 20,000 runs per target (fewer
+#                            # for the slow ones, below) with a fixed
 #                            # seed, so the same inputs every time
 #   fuzz/run.sh 600 abe_policy merkle_proof   # only these targets
 # A unit taking over 60 s of wall-clock time counts as a hang (generous: on a
@@ -15,7 +15,8 @@
 # `cargo test` (tests/fuzz_regressions.rs) replays it on stable.
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ "${1:-}" = "--ci" ]; then
+mode="${1:-}"
+if [ "$mode" = "--ci" ]; then
     limit=(-runs=20000 -seed=1)
 else
     limit=(-max_total_time="${1:-60}")
@@ -41,8 +42,12 @@ for t in "${targets[@]}"; do
     fi
     mkdir -p "corpus-tmp/$t" "artifacts/$t"
     args=("${limit[@]}")
-    if [ "${1:-}" = "--ci" ] && [ "$t" = market_sequence ]; then
-        args=(-runs=1000 -seed=1) # it signs every transaction: ~130 inputs/s
+    if [ "$mode" = --ci ]; then
+        case "$t" in
+            # These sign or execute a whole block per input: ~100-300 inputs/s.
+            market_sequence | pbft_signed) args=(-runs=1000 -seed=1) ;;
+            evm_bytecode) args=(-runs=5000 -seed=1) ;;
+        esac
     fi
     echo "== $t: ${args[*]}"
     if ! "$bin/$t" "${args[@]}" -rss_limit_mb=2048 -timeout=60 \
