@@ -152,17 +152,7 @@ fn erc20_transfers_move_balances_and_emit_transfer_events() {
 /// Buyer 1 and seller 2, enterprises; the seller holds 1,000 t of vintage
 /// 1 and the buyer ¥10,000 (1,000,000 fen).
 fn forward_market() -> Chain {
-    let mut c = Chain::new();
-    c.open_period(1);
-    enterprise(&mut c, 1);
-    enterprise(&mut c, 2);
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations: vec![(acct(2), 1_000)],
-        },
-    );
+    let mut c = two_enterprises(1_000);
     c.mint(1, 1_000_000);
     c
 }

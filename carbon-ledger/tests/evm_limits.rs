@@ -8,27 +8,15 @@ mod market_support;
 
 use carbon_ledger::evm::calldata::{Arg, call as encode_call};
 use carbon_ledger::evm::{self, EvmError, MAX_CALLDATA_BYTES, MAX_CODE_BYTES, MAX_INIT_CODE_BYTES};
-use carbon_ledger::market::{Asset, MarketTx, PeriodId, platform_account};
+use carbon_ledger::market::{Asset, MarketTx, platform_account};
 use carbon_ledger::{ParamValue, Payload, StateView, Transaction, TxStatus};
 use evm_support::*;
 use market_support::*;
 
-const P: PeriodId = PeriodId(1);
-
 /// Enterprise 1 deploys a probe that is registered and holds 1,000 fen;
 /// enterprise 2 holds 500 t of vintage 1 and 1,000 fen.
 fn setup() -> (Chain, [u8; 20]) {
-    let mut c = Chain::new();
-    c.open_period(1);
-    enterprise(&mut c, 1);
-    enterprise(&mut c, 2);
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations: vec![(acct(2), 500)],
-        },
-    );
+    let mut c = two_enterprises(500);
     c.mint(2, 1_000);
     let probe = deployed(&mut c, 1, bytecode("MarketProbe"));
     let name = Arg::bytes32(*b"probe\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");

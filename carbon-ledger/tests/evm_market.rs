@@ -20,17 +20,7 @@ use market_support::*;
 const P: PeriodId = PeriodId(1);
 
 fn market() -> Chain {
-    let mut c = Chain::new();
-    c.open_period(1);
-    enterprise(&mut c, 1);
-    enterprise(&mut c, 2);
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations: vec![(acct(2), 1_000)],
-        },
-    );
+    let mut c = two_enterprises(1_000);
     c.mint(1, 100_000_000);
     c
 }

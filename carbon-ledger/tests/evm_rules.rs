@@ -20,17 +20,7 @@ const AL: Asset = Asset::Allowance(P);
 /// Enterprise 1 deploys a probe that is registered and holds 1,000 fen;
 /// enterprise 2 holds 500 t of vintage 1 and 1,000 fen.
 fn setup() -> (Chain, [u8; 20]) {
-    let mut c = Chain::new();
-    c.open_period(1);
-    enterprise(&mut c, 1);
-    enterprise(&mut c, 2);
-    c.ok(
-        REG,
-        MarketTx::Allocate {
-            period: P,
-            allocations: vec![(acct(2), 500)],
-        },
-    );
+    let mut c = two_enterprises(500);
     c.mint(2, 1_000);
     let probe = deployed(&mut c, 1, bytecode("MarketProbe"));
     let name = Arg::bytes32(*b"probe\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");

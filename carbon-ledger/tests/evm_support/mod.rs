@@ -5,7 +5,7 @@
 
 use carbon_ledger::evm::calldata::{self, Arg};
 use carbon_ledger::evm::{self, CallResult};
-use carbon_ledger::market::{MarketTx, Role, query};
+use carbon_ledger::market::{MarketTx, PeriodId, Role, query};
 use carbon_ledger::{
     AccountId, Nonce, Payload, PublicKey, Receipt, TimestampMs, Transaction, TxBody, TxStatus,
 };
@@ -47,6 +47,23 @@ pub fn contract_acct(a: [u8; 20]) -> AccountId {
 }
 
 /// The enterprise `seed`, registered and approved.
+/// A chain with period 1 open, enterprises 1 and 2, and `allocated` tonnes
+/// of vintage 1 allocated to enterprise 2.
+pub fn two_enterprises(allocated: u64) -> Chain {
+    let mut c = Chain::new();
+    c.open_period(1);
+    enterprise(&mut c, 1);
+    enterprise(&mut c, 2);
+    c.ok(
+        REG,
+        MarketTx::Allocate {
+            period: PeriodId(1),
+            allocations: vec![(acct(2), allocated)],
+        },
+    );
+    c
+}
+
 pub fn enterprise(c: &mut Chain, seed: u16) {
     c.member(seed, Role::Enterprise);
 }
