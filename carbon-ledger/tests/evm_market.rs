@@ -10,11 +10,9 @@ mod market_support;
 use carbon_ledger::evm::calldata::{Arg, call as encode_call, word};
 use carbon_ledger::evm::{self};
 use carbon_ledger::market::{Asset, MarketTx, PeriodId, query};
-use carbon_ledger::{
-    AccountId, Block, CommitCertificate, GenesisConfig, Payload, Store, StoreConfig, TimestampMs,
-    TxStatus, View, exec,
-};
+use carbon_ledger::{Payload, TimestampMs, TxStatus, exec};
 use evm_support::*;
+use market_support::store::{commit_block, open_store};
 use market_support::*;
 
 const P: PeriodId = PeriodId(1);
@@ -137,41 +135,10 @@ fn market_rules_apply_to_contracts_and_bad_calldata_reverts() {
     assert!(failure(&r).1.ends_with("(code 6)"), "{r:?}");
 }
 
-fn open(dir: &std::path::Path) -> Store {
-    let store = Store::open(StoreConfig::new(dir).cache_capacity(8 << 20)).expect("open");
-    store
-        .init_genesis(&GenesisConfig::from_json(&genesis_json("")).unwrap())
-        .expect("init");
-    store
-}
-
-fn step(store: &Store, time: u64, txs: &[carbon_ledger::Transaction]) -> Block {
-    let out = exec::execute_block(store, &chain(), TimestampMs(time), txs).expect("executes");
-    let header = store
-        .next_header(
-            TimestampMs(time),
-            AccountId::ZERO,
-            View(0),
-            txs,
-            &out.receipts,
-            &out.writes,
-        )
-        .expect("header");
-    let block = Block {
-        header,
-        transactions: txs.to_vec(),
-        certificate: CommitCertificate::default(),
-    };
-    store
-        .commit(&block, &out.receipts, &out.writes)
-        .expect("commit");
-    block
-}
-
 #[test]
 fn the_same_evm_blocks_give_identical_roots_on_two_stores() {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (a, b) = (open(da.path()), open(db.path()));
+    let (a, b) = (open_store(da.path()), open_store(db.path()));
     // A model chain signs with the right nonces and predicts the state.
     let mut model = Chain::new();
     let mut blocks = vec![model.sign_all(vec![(1, MarketTx::Register { name: "a".into() })])];
@@ -224,8 +191,8 @@ fn the_same_evm_blocks_give_identical_roots_on_two_stores() {
     let mut time = T0;
     for txs in &blocks {
         time += 1_000;
-        let ha = step(&a, time, txs).header;
-        let hb = step(&b, time, txs).header;
+        let ha = commit_block(&a, time, txs).header;
+        let hb = commit_block(&b, time, txs).header;
         assert_eq!(ha, hb);
     }
     assert_eq!(a.head().unwrap(), b.head().unwrap());

@@ -5,49 +5,15 @@
 
 mod market_support;
 
-use carbon_ledger::exec;
 use carbon_ledger::market::{Asset, Instrument, MarketTx, PeriodId, Role, Side, query};
-use carbon_ledger::{
-    AccountId, Block, CommitCertificate, GenesisConfig, Store, StoreConfig, TimestampMs, TxStatus,
-    View,
-};
+use carbon_ledger::{Store, StoreConfig, TimestampMs, TxStatus};
+use market_support::store::{commit_block, open_store};
 use market_support::*;
-
-fn open(dir: &std::path::Path) -> Store {
-    let store = Store::open(StoreConfig::new(dir).cache_capacity(8 << 20)).expect("open");
-    let g = GenesisConfig::from_json(&genesis_json("")).expect("genesis");
-    store.init_genesis(&g).expect("init");
-    store
-}
-
-/// Executes and commits one block on `store`; returns the block.
-fn step(store: &Store, time: u64, txs: &[carbon_ledger::Transaction]) -> Block {
-    let out = exec::execute_block(store, &chain(), TimestampMs(time), txs).expect("executes");
-    let header = store
-        .next_header(
-            TimestampMs(time),
-            AccountId::ZERO,
-            View(0),
-            txs,
-            &out.receipts,
-            &out.writes,
-        )
-        .expect("header");
-    let block = Block {
-        header,
-        transactions: txs.to_vec(),
-        certificate: CommitCertificate::default(),
-    };
-    store
-        .commit(&block, &out.receipts, &out.writes)
-        .expect("commit");
-    block
-}
 
 #[test]
 fn the_same_market_blocks_give_the_same_roots_on_two_stores_and_survive_reopen() {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (a, b) = (open(da.path()), open(db.path()));
+    let (a, b) = (open_store(da.path()), open_store(db.path()));
     // A model chain only to sign with the right nonces.
     let mut signer = Chain::new();
     let p = PeriodId(1);
@@ -132,8 +98,8 @@ fn the_same_market_blocks_give_the_same_roots_on_two_stores_and_survive_reopen()
         let out = signer.execute(&signed);
         signer.state.apply(&out.writes);
         let time = T0 + 1_000 * (i as u64 + 1);
-        let ba = step(&a, time, &signed);
-        let bb = step(&b, time, &signed);
+        let ba = commit_block(&a, time, &signed);
+        let bb = commit_block(&b, time, &signed);
         assert_eq!(ba.hash(), bb.hash(), "block {i}");
         assert_eq!(a.head(), b.head());
     }
