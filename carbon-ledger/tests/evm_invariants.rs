@@ -94,15 +94,7 @@ fn setup() -> (Chain, [u8; 20]) {
             name: "free".into(),
         },
     );
-    let probe = deployed(&mut c, 1, bytecode("MarketProbe"));
-    let name = Arg::bytes32(*b"probe\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
-    call_ok(
-        &mut c,
-        1,
-        probe,
-        encode_call("register(bytes32)", &[name]),
-        0,
-    );
+    let probe = registered_probe(&mut c, 1);
     c.ok(
         REG,
         MarketTx::Approve {

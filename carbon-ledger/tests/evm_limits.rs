@@ -18,15 +18,7 @@ use market_support::*;
 fn setup() -> (Chain, [u8; 20]) {
     let mut c = two_enterprises(500);
     c.mint(2, 1_000);
-    let probe = deployed(&mut c, 1, bytecode("MarketProbe"));
-    let name = Arg::bytes32(*b"probe\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
-    call_ok(
-        &mut c,
-        1,
-        probe,
-        encode_call("register(bytes32)", &[name]),
-        0,
-    );
+    let probe = registered_probe(&mut c, 1);
     mint_to(&mut c, contract_acct(probe), 1_000);
     (c, probe)
 }

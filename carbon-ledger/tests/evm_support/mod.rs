@@ -64,6 +64,21 @@ pub fn two_enterprises(allocated: u64) -> Chain {
     c
 }
 
+/// Enterprise `seed` deploys the `MarketProbe` example contract and has it
+/// register with the market (as "probe"); its address.
+pub fn registered_probe(c: &mut Chain, seed: u16) -> [u8; 20] {
+    let probe = deployed(c, seed, bytecode("MarketProbe"));
+    let name = Arg::bytes32(*b"probe\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
+    call_ok(
+        c,
+        seed,
+        probe,
+        calldata::call("register(bytes32)", &[name]),
+        0,
+    );
+    probe
+}
+
 pub fn enterprise(c: &mut Chain, seed: u16) {
     c.member(seed, Role::Enterprise);
 }
