@@ -32,36 +32,57 @@ impl Replica {
         let snapshot = self.snapshot(seq, app_digest, clients);
         let digest = checkpoint_digest(&snapshot);
         let (set, id) = self.epoch_of(seq);
-        if let Some(id) = id {
-            let vote = Signed::sign(set, &self.key, id, CheckpointVote { seq, digest });
-            self.out.persist.push(Persist::Checkpoint {
-                vote: vote.clone(),
-                snapshot: snapshot.clone(),
-            });
-            let msg = Message::Checkpoint(vote.clone());
-            self.own_checkpoints.insert(seq, (digest, msg.clone()));
+        let vote = id.map(|id| Signed::sign(set, &self.key, id, CheckpointVote { seq, digest }));
+        let msg = vote.clone().map(Message::Checkpoint);
+        self.out.persist.push(Persist::Checkpoint {
+            vote: vote.clone(),
+            snapshot,
+        });
+        self.own_checkpoints.insert(seq, (digest, msg.clone()));
+        if let (Some(vote), Some(msg)) = (vote, msg) {
             self.broadcast(msg);
             if seq > self.low {
                 self.checkpoint_votes
                     .entry(seq)
                     .or_default()
-                    .insert(id, vote);
+                    .insert(vote.from, vote);
                 self.check_stable(seq);
             }
         }
         if seq == self.low {
             // The checkpoint became stable while its digest was pending (or
             // before a crash): check this replica's state against it.
-            if digest == self.stable.digest {
-                self.enter_epoch_of(&snapshot);
-            } else {
-                self.request_state(self.stable.clone());
-            }
+            self.check_own_digest(digest);
+            self.fetch_stable_if_needed();
         }
         self.maybe_switch_epoch();
         self.execute_ready();
         self.try_propose(false);
         Ok(())
+    }
+
+    /// Compare this replica's digest at the stable checkpoint with the
+    /// proved one. A mismatch means its state went wrong at or before it:
+    /// it delivers nothing more until a fetched state replaces its own. A
+    /// match at what it executed ends an earlier divergence.
+    pub(crate) fn check_own_digest(&mut self, mine: Digest) {
+        if mine != self.stable.digest {
+            self.diverged = Some(self.stable.seq);
+        } else if self.executed == self.stable.seq {
+            self.diverged = None;
+        }
+    }
+
+    /// Ask for the stable checkpoint's state if this replica has not
+    /// executed up to it, or if its own state diverged and the checkpoint is
+    /// not older than what it executed. (A diverged replica that executed
+    /// past the stable checkpoint cannot resume from it: it stays paused and
+    /// fetches the next stable checkpoint instead.)
+    pub(crate) fn fetch_stable_if_needed(&mut self) {
+        let at = self.stable.seq;
+        if self.executed < at || (self.diverged.is_some() && self.executed <= at) {
+            self.request_state(self.stable.clone());
+        }
     }
 
     /// A peer's CHECKPOINT. Votes far beyond the window are kept one per
@@ -142,24 +163,35 @@ impl Replica {
         self.advance_stable(proof);
     }
 
-    /// Move the low water mark to a verified stable checkpoint; fetch the
-    /// state if this replica has not executed up to it (or disagrees).
+    /// Move the low water mark to a verified stable checkpoint; compare
+    /// this replica's own digest there, fetch the state if it is behind (or
+    /// diverged), and enter a pending epoch that is now due.
     pub(crate) fn advance_stable(&mut self, proof: CheckpointProof) {
         if proof.seq <= self.low {
             return;
         }
-        let mine = self.own_checkpoints.get(&proof.seq).map(|(d, _)| *d);
-        self.low = proof.seq;
-        self.stable = proof.clone();
         self.out.persist.push(Persist::Stable(proof.clone()));
-        self.garbage_collect();
-        self.maybe_switch_epoch();
-        let behind = self.executed < proof.seq || mine.is_some_and(|d| d != proof.digest);
-        if behind {
-            self.request_state(proof);
+        self.adopt_stable(proof);
+        if let Some((mine, _)) = self.own_checkpoints.get(&self.low) {
+            self.check_own_digest(*mine);
         }
+        self.fetch_stable_if_needed();
+        self.maybe_switch_epoch();
         self.next_seq = self.next_seq.max(self.low);
         self.try_propose(false);
+    }
+
+    /// Record a stable checkpoint (live or on replay): the water marks move,
+    /// the log below is discarded, and the proof of an epoch's last
+    /// checkpoint is kept for relaying.
+    pub(crate) fn adopt_stable(&mut self, proof: CheckpointProof) {
+        self.low = proof.seq;
+        if self.past_epochs.contains_key(&proof.seq) {
+            // A joined replica learns its previous epoch's last proof here.
+            self.epoch_proofs.insert(proof.seq, proof.clone());
+        }
+        self.stable = proof;
+        self.garbage_collect();
     }
 
     /// Discard everything at or below the low water mark.
@@ -177,15 +209,21 @@ impl Replica {
     /// Resend this replica's latest checkpoint vote so lagging peers can
     /// learn of stable checkpoints.
     pub(crate) fn retransmit_checkpoint(&mut self) {
-        if let Some((_, (_, m))) = self.own_checkpoints.last_key_value() {
-            let m = m.clone();
+        let latest = self
+            .own_checkpoints
+            .values()
+            .rev()
+            .find_map(|(_, m)| m.clone());
+        if let Some(m) = latest {
             self.broadcast(m);
         }
         self.relay_epoch_proofs();
     }
 
     /// A relayed stable-checkpoint proof: checked against the set of its
-    /// epoch, then adopted as if its votes had arrived one by one.
+    /// epoch, then adopted as if its votes had arrived one by one. A proof
+    /// that does not verify but may belong to a later epoch this replica has
+    /// not reached is ignored, not held against the relayer.
     pub(crate) fn on_stable_proof(&mut self, proof: CheckpointProof) -> Result<()> {
         if proof.seq <= self.low {
             return Err(Ignored::Duplicate.into());
@@ -193,8 +231,24 @@ impl Replica {
         if !proof.seq.0.is_multiple_of(self.cfg.checkpoint_interval) {
             return Err(PeerMisbehaved::Unexpected("checkpoint off a boundary").into());
         }
-        proof.verify(self.epoch_of(proof.seq).0)?;
+        if let Err(e) = proof.verify(self.epoch_of(proof.seq).0) {
+            return Err(if self.may_be_later_epoch(proof.seq) {
+                Ignored::UnknownEpoch.into()
+            } else {
+                e.into()
+            });
+        }
         self.advance_stable(proof);
         Ok(())
+    }
+
+    /// Whether a checkpoint at `seq` may belong to an epoch after the
+    /// current one, whose set this replica does not know: only past what it
+    /// executed (a change ending the epoch earlier would have been
+    /// delivered and reported) and past a pending change's boundary.
+    fn may_be_later_epoch(&self, seq: SeqNo) -> bool {
+        seq > self.epoch_floor
+            && seq > self.executed
+            && self.pending_set.as_ref().is_none_or(|(b, _)| seq > *b)
     }
 }

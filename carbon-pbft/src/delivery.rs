@@ -17,9 +17,9 @@ impl Replica {
             if self.awaiting_digest.contains_key(&self.executed) {
                 break;
             }
-            // This replica's state disagreed with a stable checkpoint at or
-            // below what it executed: nothing more until the state arrives.
-            if self.fetching.is_some_and(|f| f <= self.executed) {
+            // This replica's state disagreed with a stable checkpoint:
+            // nothing more on top of it until a fetched state replaces it.
+            if self.diverged.is_some() {
                 break;
             }
             // At a pending change's boundary until the new epoch begins.

@@ -41,7 +41,16 @@
 //!    (the latest [`RELAYED_EPOCH_PROOFS`]): a replica partitioned across a
 //!    change verifies it with the set it has, fetches the state it names,
 //!    and so learns the next set, epoch by epoch, however far the others
-//!    have gone.
+//!    have gone. So a host must keep the state snapshot at each of the
+//!    latest [`RELAYED_EPOCH_PROOFS`] epoch boundaries (besides its latest
+//!    stable checkpoint) to serve such fetches; a replica further behind is
+//!    rebuilt with [`Replica::join`] at a recent epoch.
+//! 7. A replica enters the new epoch only once its own state digest at the
+//!    boundary matches the stable one: a replica whose application diverged
+//!    (and may have reported a wrong set) fetches the boundary state
+//!    instead, and takes the set its proved snapshot names. The switch is
+//!    persisted ([`crate::Persist::EnterEpoch`]) and replayed at the same
+//!    point of the log after a restart.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
@@ -177,21 +186,36 @@ impl Replica {
         }
     }
 
-    /// Enter the pending epoch once its boundary checkpoint is stable and
-    /// this replica has executed up to it. Waiting for stability, not just
-    /// execution, keeps every replica in the old epoch until a quorum of it
-    /// has finished: a laggard can then always catch up, by the old epoch's
-    /// view change or by fetching the state the stable proof names.
+    /// Enter the pending epoch once its boundary checkpoint is stable, this
+    /// replica has executed up to it, and its own digest there matches the
+    /// stable one. Waiting for stability, not just execution, keeps every
+    /// replica in the old epoch until a quorum of it has finished: a laggard
+    /// can then always catch up, by the old epoch's view change or by
+    /// fetching the state the stable proof names. Waiting for its own
+    /// digest keeps a replica whose application went wrong (and so may have
+    /// committed a wrong set) out of the epoch: it fetches the state, whose
+    /// snapshot names the right set.
     pub(crate) fn maybe_switch_epoch(&mut self) {
-        let due =
-            matches!(&self.pending_set, Some((b, _)) if self.low >= *b && self.executed >= *b);
+        let due = match &self.pending_set {
+            Some((b, _)) => {
+                self.stable.seq == *b
+                    && self.executed >= *b
+                    && self.diverged.is_none()
+                    && self
+                        .own_checkpoints
+                        .get(b)
+                        .is_some_and(|(d, _)| *d == self.stable.digest)
+            }
+            None => false,
+        };
         if due && let Some((b, set)) = self.pending_set.take() {
+            self.out.persist.push(Persist::EnterEpoch { end: b });
             self.start_epoch(b, set);
         }
     }
 
     /// Leave the current epoch after `end` and start the one of `set`.
-    fn start_epoch(&mut self, end: SeqNo, set: ValidatorSet) {
+    pub(crate) fn start_epoch(&mut self, end: SeqNo, set: ValidatorSet) {
         let me = self.key.verifying_key();
         if self.stable.seq == end {
             self.epoch_proofs.insert(end, self.stable.clone());

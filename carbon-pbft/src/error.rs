@@ -129,6 +129,12 @@ pub enum Ignored {
     /// Waiting for state transfer to finish.
     #[error("state transfer in progress")]
     Transferring,
+    /// A stable-checkpoint proof that does not verify against the set this
+    /// replica has for its sequence number: it may come from a later epoch
+    /// whose set the replica does not know yet, so it is no evidence against
+    /// the peer that relayed it.
+    #[error("proof from an epoch this replica does not know")]
+    UnknownEpoch,
 }
 
 /// A certificate or proof that does not verify.
@@ -191,8 +197,10 @@ pub enum Misuse {
     /// No state transfer is pending.
     #[error("no state transfer is pending")]
     NoTransferPending,
-    /// A fetched state older than what the replica already executed (it
-    /// caught up by itself meanwhile): the host must not install it.
+    /// A fetched state older than what the replica already executed: it
+    /// caught up by itself meanwhile, or its state diverged after it had
+    /// executed past that checkpoint (it then stays paused and asks for the
+    /// next stable checkpoint). The host must not install it.
     #[error("fetched state at {snapshot} is older than the executed {executed}")]
     StaleState {
         /// The snapshot's sequence number.

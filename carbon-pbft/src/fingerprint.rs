@@ -67,6 +67,7 @@ impl Replica {
             own_checkpoints,
             checkpoint_votes,
             fetching,
+            diverged,
             clients,
             queue,
             queued,
@@ -101,7 +102,7 @@ impl Replica {
         f.put(&(prepared, to_execute));
         f.put(&(next_seq, executed, low, stable));
         f.put(&(awaiting_digest, own_checkpoints));
-        f.put(&(checkpoint_votes, fetching));
+        f.put(&(checkpoint_votes, fetching, diverged));
         f.put(&(clients, queue, queued, in_flight));
         f.put(&(
             rel(*batch_deadline),

@@ -84,10 +84,13 @@ pub enum Persist {
         /// (client, request id) executed by this batch.
         clients: Vec<(ClientId, RequestId)>,
     },
-    /// This replica's checkpoint vote and the snapshot it covers.
+    /// This replica's state at a checkpoint: the snapshot (whose hash is
+    /// the checkpoint digest) and the vote it signed for it (`None` when the
+    /// replica does not vote in that epoch). After a restart the replica
+    /// compares it with the stable checkpoint again.
     Checkpoint {
-        /// The signed vote.
-        vote: Signed<CheckpointVote>,
+        /// The signed vote, if the replica votes at this checkpoint.
+        vote: Option<Signed<CheckpointVote>>,
         /// The snapshot.
         snapshot: StateSnapshot,
     },
@@ -102,6 +105,13 @@ pub enum Persist {
         effective: SeqNo,
         /// The next epoch's set.
         set: ValidatorSet,
+    },
+    /// The replica entered the epoch of the pending validator-set change,
+    /// after the checkpoint at `end`: everything persisted after this entry
+    /// belongs to the new epoch.
+    EnterEpoch {
+        /// The old epoch's last checkpoint.
+        end: SeqNo,
     },
 }
 

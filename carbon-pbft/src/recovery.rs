@@ -1,6 +1,7 @@
 //! Recovery after a restart: rebuild a replica from the entries earlier
 //! [`Ready`](crate::Ready)s asked its host to persist, in write order.
 
+use crate::checkpoint::checkpoint_digest;
 use crate::config::{Config, ValidatorSet};
 use crate::error::{Misuse, Result};
 use crate::ids::{ReplicaId, SeqNo, Time};
@@ -50,15 +51,14 @@ impl Replica {
         for e in entries {
             r.replay(e)?;
         }
-        // A switch whose last condition was met by the state digest (which
-        // persists nothing that replays it).
-        r.maybe_switch_epoch();
         r.next_seq = r.next_seq.max(r.low);
-        // Crashed between delivering a checkpoint batch and signing its
-        // checkpoint: ask the host for the digest again (see
-        // `awaiting_state_digest`); delivery waits for it as before.
+        // Crashed between delivering a checkpoint batch and giving its state
+        // digest (even if the checkpoint became stable meanwhile): ask the
+        // host for the digest again (see `awaiting_state_digest`); delivery
+        // waits for it, and it is checked against the stable one as before.
         let k = r.cfg.checkpoint_interval;
-        if r.executed > r.low
+        if r.executed >= r.low
+            && r.executed > SeqNo(0)
             && r.executed.0.is_multiple_of(k)
             && !r.own_checkpoints.contains_key(&r.executed)
         {
@@ -66,13 +66,16 @@ impl Replica {
             table.sort();
             r.awaiting_digest.insert(r.executed, table);
         }
+        // A divergence found before the crash is found again: its own
+        // digest at the stable checkpoint is in the log.
+        if let Some((mine, _)) = r.own_checkpoints.get(&r.low) {
+            let mine = *mine;
+            r.check_own_digest(mine);
+        }
         if !r.view_active {
             r.view_change_progress();
         }
-        if r.executed < r.low {
-            r.fetching = None;
-            r.request_state(r.stable.clone());
-        }
+        r.fetch_stable_if_needed();
         Ok(r)
     }
 
@@ -129,10 +132,9 @@ impl Replica {
                 }
             }
             Persist::Checkpoint { vote, snapshot } => {
-                let msg = Message::Checkpoint(vote.clone());
+                let digest = checkpoint_digest(&snapshot);
                 self.own_checkpoints
-                    .insert(vote.body.seq, (vote.body.digest, msg));
-                let _ = snapshot;
+                    .insert(snapshot.seq, (digest, vote.map(Message::Checkpoint)));
             }
             Persist::ValidatorSet { effective, set } => {
                 if set.epoch() != self.validators.epoch().saturating_add(1) {
@@ -142,21 +144,21 @@ impl Replica {
                     .into());
                 }
                 self.pending_set = Some((effective, set));
-                self.maybe_switch_epoch();
             }
+            Persist::EnterEpoch { end } => match self.pending_set.take() {
+                Some((b, set)) if b == end => self.start_epoch(b, set),
+                _ => {
+                    return Err(
+                        Misuse::BadRecovery("an epoch entered without its pending change").into(),
+                    );
+                }
+            },
             Persist::Stable(proof) => {
                 if proof.seq > self.low {
-                    self.low = proof.seq;
-                    self.stable = proof;
-                    self.garbage_collect();
-                    self.maybe_switch_epoch();
+                    self.adopt_stable(proof);
                 }
             }
-            Persist::Installed(snap) => {
-                self.executed = snap.seq;
-                self.enter_epoch_of(&snap);
-                self.clients = snap.clients.into_iter().collect();
-            }
+            Persist::Installed(snap) => self.adopt_snapshot(&snap),
         }
         Ok(())
     }

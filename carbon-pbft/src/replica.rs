@@ -92,10 +92,15 @@ pub struct Replica {
     pub(crate) low: SeqNo,
     pub(crate) stable: CheckpointProof,
     pub(crate) awaiting_digest: BTreeMap<SeqNo, Vec<(ClientId, RequestId)>>,
-    pub(crate) own_checkpoints: BTreeMap<SeqNo, (Digest, Message)>,
+    /// This replica's checkpoint digests and the votes it sent for them.
+    pub(crate) own_checkpoints: BTreeMap<SeqNo, (Digest, Option<Message>)>,
     pub(crate) checkpoint_votes:
         BTreeMap<SeqNo, BTreeMap<ReplicaId, Signed<crate::messages::CheckpointVote>>>,
     pub(crate) fetching: Option<SeqNo>,
+    /// This replica's state disagreed with the stable checkpoint at this
+    /// sequence number: it delivers nothing until a fetched state at or
+    /// above what it executed is installed.
+    pub(crate) diverged: Option<SeqNo>,
     // Requests.
     pub(crate) clients: BTreeMap<ClientId, RequestId>,
     pub(crate) queue: VecDeque<Request>,
@@ -170,6 +175,7 @@ impl Replica {
             own_checkpoints: BTreeMap::new(),
             checkpoint_votes: BTreeMap::new(),
             fetching: None,
+            diverged: None,
             clients: BTreeMap::new(),
             queue: VecDeque::new(),
             queued: BTreeSet::new(),

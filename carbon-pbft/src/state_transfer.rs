@@ -9,6 +9,7 @@ use crate::error::{Misuse, Result};
 use crate::ids::{SeqNo, Time};
 use crate::output::{FetchState, Persist, StateSnapshot};
 use crate::replica::Replica;
+use std::collections::BTreeMap;
 
 impl Replica {
     /// Ask the host for the state at a verified stable checkpoint (once per
@@ -35,9 +36,12 @@ impl Replica {
     ///
     /// A replica can catch up by itself while a transfer is under way; it
     /// then refuses a snapshot older than what it executed
-    /// ([`Misuse::StaleState`]; a transfer it has overtaken is then over), so the host checks the replica's answer
-    /// before replacing its application state (or compares
-    /// [`last_executed`](Self::last_executed) first).
+    /// ([`Misuse::StaleState`]; a transfer it has overtaken is then over),
+    /// so the host checks the replica's answer before replacing its
+    /// application state (or compares [`last_executed`](Self::last_executed)
+    /// first). A replica whose state diverged from a stable checkpoint
+    /// never overtakes its transfer: it delivers nothing until a state is
+    /// installed.
     pub fn handle_state_installed(&mut self, now: Time, snapshot: StateSnapshot) -> Result<()> {
         self.now = self.now.max(now);
         if self.fetching.is_none() {
@@ -57,9 +61,7 @@ impl Replica {
             return Err(Misuse::StateMismatch.into());
         }
         self.fetching = None;
-        self.executed = snapshot.seq;
-        self.clients = snapshot.clients.iter().copied().collect();
-        self.enter_epoch_of(&snapshot);
+        self.adopt_snapshot(&snapshot);
         self.out.persist.push(Persist::Installed(snapshot));
         let clients = &self.clients;
         self.queue
@@ -73,5 +75,21 @@ impl Replica {
         self.execute_ready();
         self.try_propose(false);
         Ok(())
+    }
+
+    /// Take over a proved snapshot (live or on replay): what was executed,
+    /// the client table, and the validator set it names. Any divergence and
+    /// any pending change are over: the snapshot is the agreed state, and
+    /// its set is the one in force after it.
+    pub(crate) fn adopt_snapshot(&mut self, snapshot: &StateSnapshot) {
+        self.executed = snapshot.seq;
+        self.clients = snapshot.clients.iter().copied().collect();
+        self.diverged = None;
+        self.pending_set = None;
+        // The installed state's digest replaces this replica's own (wrong or
+        // older) ones; nothing is re-signed.
+        self.own_checkpoints =
+            BTreeMap::from([(snapshot.seq, (checkpoint_digest(snapshot), None))]);
+        self.enter_epoch_of(snapshot);
     }
 }

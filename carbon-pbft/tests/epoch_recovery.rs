@@ -8,33 +8,6 @@ use carbon_pbft::error::{ConfigError, Misuse};
 use carbon_pbft::{Digest, Error, Message, PreviousEpoch, Replica, ReplicaId, SeqNo};
 use common::{Cluster, agreed_boundary, genesis_set, key, keys, members, members_request, request};
 
-/// The sequence number of the batch that carried the membership change, as
-/// replica `i` delivered it.
-fn change_seq(c: &Cluster, i: usize) -> SeqNo {
-    c.committed[i]
-        .iter()
-        .find(|cm| {
-            cm.batch
-                .requests
-                .iter()
-                .any(|r| members_request(&r.payload).is_some())
-        })
-        .map(|cm| cm.seq)
-        .expect("the change was delivered")
-}
-
-fn rebuild(c: &Cluster, i: u32) -> Replica {
-    Replica::recover(
-        c.cfg.clone(),
-        genesis_set(c.vset.len() as u32),
-        ReplicaId(i),
-        key(i),
-        c.now,
-        c.persisted[i as usize].clone(),
-    )
-    .unwrap()
-}
-
 #[test]
 fn a_change_reported_late_takes_effect_when_the_digest_follows_and_survives_a_restart() {
     // Replica 3's host reports the change and its digest only after the
@@ -52,7 +25,7 @@ fn a_change_reported_late_takes_effect_when_the_digest_follows_and_survives_a_re
     let r3 = &c.replicas[3];
     assert_eq!((r3.last_executed(), r3.low_water_mark()), (b, b));
     assert_eq!(r3.validators().epoch(), 0);
-    let at = change_seq(&c, 3);
+    let at = c.change_seq(3);
     let (now, chain) = (c.now, c.chain[3]);
     let r3 = &mut c.replicas[3];
     assert_eq!(
@@ -68,83 +41,12 @@ fn a_change_reported_late_takes_effect_when_the_digest_follows_and_survives_a_re
     c.run();
     assert!(c.fetch[3].is_none(), "its state agrees: nothing to fetch");
     // The switch happened in `handle_state_digest`; a restart replays it.
-    assert_eq!(rebuild(&c, 3).validators().epoch(), 1);
+    assert_eq!(c.rebuild(3).validators().epoch(), 1);
     c.manual.clear();
     c.submit(request(20, 1));
     c.advance(50);
     assert!(c.executed(0) > b, "the new epoch commits with replica 3");
     c.assert_agreement();
-}
-
-#[test]
-fn a_digest_that_disagrees_with_a_checkpoint_already_stable_fetches_the_state() {
-    let mut c = Cluster::new(4);
-    c.manual.insert(3);
-    for k in 1..=8 {
-        c.submit(request(k, 1));
-    }
-    c.advance(20);
-    let r3 = &c.replicas[3];
-    let cp = SeqNo(4);
-    assert_eq!(
-        (r3.low_water_mark(), r3.awaiting_state_digest()),
-        (cp, Some(cp))
-    );
-    let now = c.now;
-    c.replicas[3]
-        .handle_state_digest(now, cp, Digest::hash(b"diverged", &[]))
-        .unwrap();
-    c.run();
-    assert_eq!(c.fetch[3].as_ref().map(|f| f.proof.seq), Some(cp));
-    // It delivers nothing more on top of the state it doubts.
-    assert_eq!(c.executed(3), cp);
-    assert!(c.install_state(3, 0));
-    c.manual.clear();
-    c.submit(request(20, 1));
-    c.advance(50);
-    assert!(c.executed(3) > cp, "resumed from the fetched state");
-    c.assert_agreement();
-}
-
-#[test]
-fn a_fetched_state_older_than_what_was_executed_is_refused_and_changes_nothing() {
-    let mut c = Cluster::new(4);
-    c.auto_digest = false;
-    for k in 1..=16 {
-        c.submit(request(k, 1));
-    }
-    let cp = SeqNo(4);
-    // Replica 3 gives a wrong digest at 4 and executes on; the others'
-    // (right) digests then make 4 stable: replica 3 asks for that state.
-    let now = c.now;
-    c.replicas[3]
-        .handle_state_digest(now, cp, Digest::hash(b"diverged", &[]))
-        .unwrap();
-    c.run();
-    for i in 0..3 {
-        let chain = c.chain[i];
-        c.replicas[i].handle_state_digest(now, cp, chain).unwrap();
-    }
-    c.run();
-    let executed = c.executed(3);
-    assert!(executed > cp, "executed {executed}");
-    assert_eq!(c.fetch[3].as_ref().map(|f| f.proof.seq), Some(cp));
-    let snap = c.persisted[0]
-        .iter()
-        .find_map(|p| match p {
-            carbon_pbft::Persist::Checkpoint { snapshot, .. } if snapshot.seq == cp => {
-                Some(snapshot.clone())
-            }
-            _ => None,
-        })
-        .unwrap();
-    let got = c.replicas[3].handle_state_installed(now, snap);
-    assert!(
-        matches!(got, Err(Error::Misuse(Misuse::StaleState { snapshot, executed: e })) if snapshot == cp && e == executed),
-        "{got:?}"
-    );
-    assert_eq!(c.executed(3), executed);
-    assert_eq!(c.replicas[3].fetching_state(), None, "the transfer is over");
 }
 
 #[test]
@@ -286,4 +188,115 @@ fn a_joined_replica_restarts_from_its_join_and_what_it_persisted() {
     assert_eq!(back.last_executed(), live.last_executed());
     assert_eq!(back.validators(), live.validators());
     assert_eq!(back.low_water_mark(), live.low_water_mark());
+}
+
+#[test]
+fn a_restart_replays_an_old_epoch_view_change_before_the_switch_as_it_happened() {
+    // Reviewer's probe E: replica 3 learns of the change late, sends a
+    // VIEW-CHANGE in the old epoch, and only then gives the digest that
+    // completes the switch. Replay must switch at the same point.
+    let mut c = Cluster::new(4);
+    c.manual.insert(3);
+    c.submit(request(1, 1));
+    c.submit(members(&[0, 1, 2, 3, 4]));
+    let b = agreed_boundary(&c, 0..3);
+    for k in 2..8 {
+        c.submit(request(k, 1));
+    }
+    c.advance(20);
+    let at = c.change_seq(3);
+    let now = c.now;
+    c.replicas[3]
+        .handle_validator_set(now, at, keys(&[0, 1, 2, 3, 4]))
+        .unwrap();
+    // Cut off, its request times out: a VIEW-CHANGE in epoch 0.
+    c.isolated.insert(3);
+    let later = carbon_pbft::Time(now.0 + 500);
+    let _ = c.replicas[3].handle_request(now, request(50, 1));
+    c.replicas[3].handle_timeout(later);
+    c.run();
+    assert!(!c.replicas[3].is_view_active());
+    assert_eq!(c.replicas[3].validators().epoch(), 0);
+    let chain = c.chain[3];
+    c.replicas[3].handle_state_digest(later, b, chain).unwrap();
+    c.run();
+    let live = &c.replicas[3];
+    assert_eq!(live.validators().epoch(), 1);
+    let back = c.rebuild(3);
+    assert_eq!(back.validators(), live.validators());
+    assert_eq!(
+        (back.view(), back.is_view_active()),
+        (live.view(), live.is_view_active())
+    );
+}
+
+#[test]
+fn a_proof_from_an_epoch_not_reached_yet_is_ignored_not_held_against_the_relayer() {
+    // Reviewer's finding G: replica 3 is cut off across a change; a proof
+    // of a checkpoint of the new epoch is signed by a set it does not know.
+    let mut c = Cluster::new(5);
+    c.isolated.insert(3);
+    c.submit(request(1, 1));
+    c.submit(members(&[0, 1, 2, 3]));
+    let b = agreed_boundary(&c, 0..3);
+    for k in 2..24 {
+        c.submit(request(k, 1));
+    }
+    c.advance(50);
+    let later = c.replicas[0].stable_checkpoint().clone();
+    assert!(later.seq > b);
+    let got = c.replicas[3].handle_message(c.now, ReplicaId(0), Message::StableCheckpoint(later));
+    assert_eq!(
+        got,
+        Err(Error::Ignored(carbon_pbft::error::Ignored::UnknownEpoch))
+    );
+}
+
+#[test]
+fn a_bad_proof_of_a_checkpoint_in_the_current_epoch_is_an_error_of_the_proof() {
+    let mut c = Cluster::new(4);
+    c.auto_digest = false;
+    for k in 1..=8 {
+        c.submit(request(k, 1));
+    }
+    let cp = SeqNo(4);
+    assert_eq!(
+        (c.executed(0), c.replicas[0].low_water_mark()),
+        (cp, SeqNo(0))
+    );
+    // Executed up to 4 with no change reported: 4 is in the current epoch.
+    let forged = carbon_pbft::CheckpointProof {
+        seq: cp,
+        digest: Digest::hash(b"forged", &[]),
+        votes: Vec::new(),
+    };
+    let got = c.replicas[0].handle_message(c.now, ReplicaId(1), Message::StableCheckpoint(forged));
+    assert!(matches!(got, Err(Error::Certificate(_))), "{got:?}");
+    assert_eq!(c.replicas[0].low_water_mark(), SeqNo(0));
+}
+
+#[test]
+fn a_joined_replica_relays_the_proof_of_the_epoch_change_it_joined_at() {
+    let mut c = Cluster::new(4);
+    c.submit(request(1, 1));
+    c.submit(members(&[0, 1, 2, 3, 4]));
+    let b = agreed_boundary(&c, 0..4);
+    let next = genesis_set(4).successor(keys(&[0, 1, 2, 3, 4])).unwrap();
+    let previous = PreviousEpoch {
+        end: b,
+        set: genesis_set(4),
+    };
+    c.add_replica(next, 4, previous);
+    for k in 2..20 {
+        c.submit(request(k, 1));
+    }
+    c.advance(50);
+    assert!(c.install_state(4, 0));
+    c.sent.clear();
+    c.advance(1_100);
+    assert!(
+        c.sent.iter().any(|(from, m)| from.0 == 4
+            && matches!(m, Message::StableCheckpoint(p) if p.seq == b)),
+        "replica 4 relays the proof of the change it joined at"
+    );
 }

@@ -170,19 +170,51 @@ impl Cluster {
         self.set_changes.push(Vec::new());
     }
 
+    /// Replica `i` rebuilt after a restart from the genesis set and what
+    /// it persisted.
+    pub fn rebuild(&self, i: u32) -> Replica {
+        Replica::recover(
+            self.cfg.clone(),
+            genesis_set(self.vset.len() as u32),
+            ReplicaId(i),
+            key(i),
+            self.now,
+            self.persisted[i as usize].clone(),
+        )
+        .unwrap()
+    }
+
+    /// Replica `from`'s own snapshot at checkpoint `seq`, as its host
+    /// persisted it.
+    pub fn snapshot(&self, from: usize, seq: SeqNo) -> Option<carbon_pbft::StateSnapshot> {
+        self.persisted[from].iter().rev().find_map(|p| match p {
+            Persist::Checkpoint { snapshot, .. } if snapshot.seq == seq => Some(snapshot.clone()),
+            _ => None,
+        })
+    }
+
+    /// The sequence number of the batch that carried the membership change,
+    /// as replica `i` delivered it.
+    pub fn change_seq(&self, i: usize) -> SeqNo {
+        self.committed[i]
+            .iter()
+            .find(|cm| {
+                cm.batch
+                    .requests
+                    .iter()
+                    .any(|r| members_request(&r.payload).is_some())
+            })
+            .map(|cm| cm.seq)
+            .expect("the change was delivered")
+    }
+
     /// Fulfil replica `i`'s pending state transfer from replica `from`'s
     /// persisted checkpoint snapshot, as a host would.
     pub fn install_state(&mut self, i: usize, from: usize) -> bool {
         let Some(f) = self.fetch[i].take() else {
             return false;
         };
-        let snap = self.persisted[from].iter().rev().find_map(|p| match p {
-            Persist::Checkpoint { snapshot, .. } if snapshot.seq == f.proof.seq => {
-                Some(snapshot.clone())
-            }
-            _ => None,
-        });
-        let Some(snap) = snap else {
+        let Some(snap) = self.snapshot(from, f.proof.seq) else {
             self.fetch[i] = Some(f);
             return false;
         };
