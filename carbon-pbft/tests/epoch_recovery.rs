@@ -6,7 +6,7 @@ mod common;
 
 use carbon_pbft::error::{ConfigError, Misuse};
 use carbon_pbft::{Digest, Error, Message, PreviousEpoch, Replica, ReplicaId, SeqNo};
-use common::{Cluster, agreed_boundary, genesis_set, key, keys, members, members_request, request};
+use common::{Cluster, agreed_boundary, genesis_set, key, keys, members, request};
 
 #[test]
 fn a_change_reported_late_takes_effect_when_the_digest_follows_and_survives_a_restart() {
