@@ -10,6 +10,7 @@ mod epoch;
 pub mod error;
 mod fingerprint;
 pub mod ids;
+mod input;
 mod inspect;
 pub mod messages;
 mod normal;
