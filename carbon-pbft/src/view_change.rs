@@ -319,7 +319,15 @@ impl Replica {
     ) {
         self.view = view;
         self.view_active = false;
+        let epoch = self.validators.epoch();
         self.advance_stable(checkpoint);
+        // Its checkpoint ended the epoch: proposals of the old epoch above
+        // its end never count in the new one.
+        let proposals = if self.validators.epoch() == epoch {
+            proposals
+        } else {
+            Vec::new()
+        };
         self.view_active = true;
         self.out.persist.push(Persist::EnterView(self.view));
         self.log.clear();
