@@ -7,7 +7,7 @@ use crate::error::{Ignored, Misuse, PeerMisbehaved, Result};
 use crate::ids::{Digest, ReplicaId, SeqNo, Time};
 use crate::messages::{CheckpointVote, Message, Signed};
 use crate::output::{Persist, StateSnapshot};
-use crate::replica::Replica;
+use crate::replica::{Replica, verify_in};
 
 /// The digest replicas agree on at a checkpoint: the sequence number, the
 /// application's state digest, the per-client table, and the validator set
@@ -21,8 +21,11 @@ pub fn checkpoint_digest(snapshot: &StateSnapshot) -> Digest {
 impl Replica {
     /// The application's state digest after executing `seq`, a checkpoint
     /// boundary delivered with `needs_state_digest`. The replica signs and
-    /// sends its CHECKPOINT; a validator-set change due at `seq` takes effect;
-    /// delivery, paused at the boundary, resumes.
+    /// sends its CHECKPOINT (if it votes in that epoch) and delivery, paused
+    /// at the boundary, resumes. If the checkpoint is already stable, the
+    /// digest is checked against the stable one: a match lets a
+    /// validator-set change due at `seq` take effect, a mismatch makes the
+    /// replica fetch the agreed state (see [`diverged`](Self::diverged)).
     pub fn handle_state_digest(&mut self, now: Time, seq: SeqNo, app_digest: Digest) -> Result<()> {
         self.now = self.now.max(now);
         let clients = self
@@ -64,23 +67,18 @@ impl Replica {
     /// Compare this replica's digest at the stable checkpoint with the
     /// proved one. A mismatch means its state went wrong at or before it:
     /// it delivers nothing more until a fetched state replaces its own. A
-    /// match at what it executed ends an earlier divergence.
+    /// match means its state is the agreed one there, whatever went wrong
+    /// before.
     pub(crate) fn check_own_digest(&mut self, mine: Digest) {
-        if mine != self.stable.digest {
-            self.diverged = Some(self.stable.seq);
-        } else if self.executed == self.stable.seq {
-            self.diverged = None;
-        }
+        self.diverged = (mine != self.stable.digest).then_some(self.stable.seq);
     }
 
     /// Ask for the stable checkpoint's state if this replica has not
-    /// executed up to it, or if its own state diverged and the checkpoint is
-    /// not older than what it executed. (A diverged replica that executed
-    /// past the stable checkpoint cannot resume from it: it stays paused and
-    /// fetches the next stable checkpoint instead.)
+    /// executed up to it, or if its own state diverged (even when it
+    /// executed past the checkpoint: it then rolls back to it, since a later
+    /// checkpoint may be signed by a set only that state names).
     pub(crate) fn fetch_stable_if_needed(&mut self) {
-        let at = self.stable.seq;
-        if self.executed < at || (self.diverged.is_some() && self.executed <= at) {
+        if self.executed < self.stable.seq || self.diverged.is_some() {
             self.request_state(self.stable.clone());
         }
     }
@@ -110,7 +108,7 @@ impl Replica {
         if seq <= self.epoch_floor {
             // An earlier epoch's checkpoint: its signer's id is a position in
             // that epoch's set, which the transport's ids may no longer match.
-            c.verify(self.epoch_of(seq).0)?;
+            verify_in(self.epoch_of(seq).0, &c)?;
         } else {
             self.check_signed(from, &c)?;
         }
@@ -222,8 +220,10 @@ impl Replica {
 
     /// A relayed stable-checkpoint proof: checked against the set of its
     /// epoch, then adopted as if its votes had arrived one by one. A proof
-    /// that does not verify but may belong to a later epoch this replica has
-    /// not reached is ignored, not held against the relayer.
+    /// signed in another epoch than the one this replica places its
+    /// sequence number in (a later one it has not reached, or one before a
+    /// joined replica's previous epoch) is ignored, not held against the
+    /// relayer.
     pub(crate) fn on_stable_proof(&mut self, proof: CheckpointProof) -> Result<()> {
         if proof.seq <= self.low {
             return Err(Ignored::Duplicate.into());
@@ -231,24 +231,12 @@ impl Replica {
         if !proof.seq.0.is_multiple_of(self.cfg.checkpoint_interval) {
             return Err(PeerMisbehaved::Unexpected("checkpoint off a boundary").into());
         }
-        if let Err(e) = proof.verify(self.epoch_of(proof.seq).0) {
-            return Err(if self.may_be_later_epoch(proof.seq) {
-                Ignored::UnknownEpoch.into()
-            } else {
-                e.into()
-            });
+        let set = self.epoch_of(proof.seq).0;
+        if proof.votes.iter().any(|v| v.epoch != set.epoch()) {
+            return Err(Ignored::OtherEpoch.into());
         }
+        proof.verify(set)?;
         self.advance_stable(proof);
         Ok(())
-    }
-
-    /// Whether a checkpoint at `seq` may belong to an epoch after the
-    /// current one, whose set this replica does not know: only past what it
-    /// executed (a change ending the epoch earlier would have been
-    /// delivered and reported) and past a pending change's boundary.
-    fn may_be_later_epoch(&self, seq: SeqNo) -> bool {
-        seq > self.epoch_floor
-            && seq > self.executed
-            && self.pending_set.as_ref().is_none_or(|(b, _)| seq > *b)
     }
 }

@@ -1,7 +1,8 @@
 //! In-order delivery of committed batches: each sequence number once, in
 //! order, paused where the host owes a state digest, where a validator-set
-//! change takes effect, and while the replica fetches a state it must
-//! resume from; per-client request tables; the request timer.
+//! change takes effect, and while the replica's state disagrees with a
+//! stable checkpoint (until a fetched state replaces it); per-client
+//! request tables; the request timer.
 
 use crate::messages::{CommittedBatch, Message};
 use crate::output::{Committed, Persist};

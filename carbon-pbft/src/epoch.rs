@@ -16,7 +16,8 @@
 //!    replica that fetches the state at `B` learns the new set from a proved
 //!    snapshot.
 //! 3. Once the checkpoint at `B` is stable (a quorum of the old set executed
-//!    up to it) and the replica executed up to it, it enters the new epoch: the set,
+//!    up to it), the replica executed up to it and its own digest there
+//!    matches (see 7), it enters the new epoch: the set,
 //!    its own id (a position in the set) and whether it still votes change;
 //!    whatever the old epoch did above `B` (votes cast before the change was
 //!    known, commits not yet delivered) is discarded, and the new epoch

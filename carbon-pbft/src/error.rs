@@ -129,12 +129,12 @@ pub enum Ignored {
     /// Waiting for state transfer to finish.
     #[error("state transfer in progress")]
     Transferring,
-    /// A stable-checkpoint proof that does not verify against the set this
-    /// replica has for its sequence number: it may come from a later epoch
-    /// whose set the replica does not know yet, so it is no evidence against
-    /// the peer that relayed it.
-    #[error("proof from an epoch this replica does not know")]
-    UnknownEpoch,
+    /// Signed in another epoch than the one this replica checks it in: one
+    /// it has left, not reached yet, or (having joined later) never knew.
+    /// Normal across a validator-set change; no evidence against the
+    /// sender.
+    #[error("signed in another epoch")]
+    OtherEpoch,
 }
 
 /// A certificate or proof that does not verify.

@@ -63,6 +63,13 @@ impl Replica {
     pub fn awaiting_state_digest(&self) -> Option<SeqNo> {
         self.awaiting_digest.keys().next().copied()
     }
+    /// The stable checkpoint this replica's own state digest disagreed
+    /// with, while that lasts: it delivers nothing until the state it is
+    /// fetching ([`fetching_state`](Self::fetching_state)) is installed. A
+    /// host should raise an alarm: its application went wrong.
+    pub fn diverged(&self) -> Option<SeqNo> {
+        self.diverged
+    }
     /// Number of client requests queued and not yet executed.
     pub fn pending_requests(&self) -> usize {
         self.queue.len()

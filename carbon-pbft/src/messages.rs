@@ -155,6 +155,11 @@ impl Signable for NewView {
 pub struct Signed<T> {
     /// The signer.
     pub from: ReplicaId,
+    /// The epoch of the validator set it was signed in: a hint that lets a
+    /// receiver in another epoch set the message aside instead of blaming
+    /// the sender (the signature itself binds the set's digest, which
+    /// covers the epoch).
+    pub epoch: u64,
     /// What was signed.
     pub body: T,
     /// ed25519 signature over [`signing_bytes`].
@@ -175,6 +180,7 @@ impl<T: Signable> Signed<T> {
         let signature = key.sign(&signing_bytes(&set.digest(), from, &body));
         Signed {
             from,
+            epoch: set.epoch(),
             body,
             signature,
         }

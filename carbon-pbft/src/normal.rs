@@ -7,7 +7,7 @@ use crate::error::{Ignored, PeerMisbehaved, Result};
 use crate::ids::{ReplicaId, SeqNo};
 use crate::messages::{Batch, Message, OrderVote, Phase, PrePrepare, Request, Signed};
 use crate::output::Persist;
-use crate::replica::Replica;
+use crate::replica::{Replica, Slot};
 
 impl Replica {
     /// Queue a client request: drop it if stale (at or below the client's
@@ -281,26 +281,12 @@ impl Replica {
         if !slot.prepared || slot.committed || slot.commits.len() < need {
             return;
         }
-        let Some((pp, batch)) = slot.pre_prepare.as_ref() else {
+        let Some(done) = slot.certified(seq, need) else {
             return;
         };
         slot.committed = true;
-        let h = pp.body;
-        let signatures = slot
-            .commits
-            .values()
-            .take(need)
-            .map(|c| (c.from, c.signature))
-            .collect();
-        let cert = CommitCertificate {
-            view: h.view,
-            seq,
-            digest: h.digest,
-            signatures,
-        };
-        let batch = batch.clone();
         if seq > self.executed {
-            self.to_execute.insert(seq, (batch, cert));
+            self.to_execute.insert(seq, done);
         }
         self.execute_ready();
     }
@@ -328,5 +314,31 @@ impl Replica {
         for m in msgs {
             self.broadcast(m);
         }
+    }
+}
+
+impl Slot {
+    /// The slot's batch with a commit certificate of its first `quorum`
+    /// COMMITs (once it has a pre-prepare).
+    pub(crate) fn certified(
+        &self,
+        seq: SeqNo,
+        quorum: usize,
+    ) -> Option<(Batch, CommitCertificate)> {
+        let (pp, batch) = self.pre_prepare.as_ref()?;
+        let h = pp.body;
+        let signatures = self
+            .commits
+            .values()
+            .take(quorum)
+            .map(|c| (c.from, c.signature))
+            .collect();
+        let cert = CommitCertificate {
+            view: h.view,
+            seq,
+            digest: h.digest,
+            signatures,
+        };
+        Some((batch.clone(), cert))
     }
 }

@@ -266,7 +266,7 @@ impl Replica {
     }
 
     /// Reject a signed message whose signer is not the link-level sender,
-    /// then verify its signature.
+    /// then verify it in the current epoch.
     pub(crate) fn check_signed<T: Signable>(&self, from: ReplicaId, s: &Signed<T>) -> Result<()> {
         if s.from != from {
             return Err(PeerMisbehaved::SenderMismatch {
@@ -275,8 +275,7 @@ impl Replica {
             }
             .into());
         }
-        s.verify(&self.validators)?;
-        Ok(())
+        verify_in(&self.validators, s)
     }
 
     pub(crate) fn normal_case_allowed(&self, view: View) -> Result<()> {
@@ -304,4 +303,16 @@ impl Replica {
             validators: self.set_after(seq).clone(),
         }
     }
+}
+
+/// Verify `s` against `set`. A message signed in another epoch (one this
+/// replica has left, not reached, or never knew) is set aside as
+/// [`Ignored::OtherEpoch`], not held against its sender: only a bad
+/// signature in the epoch it claims is fault evidence.
+pub(crate) fn verify_in<T: Signable>(set: &ValidatorSet, s: &Signed<T>) -> Result<()> {
+    if s.epoch != set.epoch() {
+        return Err(Ignored::OtherEpoch.into());
+    }
+    s.verify(set)?;
+    Ok(())
 }

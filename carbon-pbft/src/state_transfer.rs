@@ -41,13 +41,16 @@ impl Replica {
     /// application state (or compares [`last_executed`](Self::last_executed)
     /// first). A replica whose state diverged from a stable checkpoint
     /// never overtakes its transfer: it delivers nothing until a state is
-    /// installed.
+    /// installed, and if it had executed past that checkpoint it rolls back
+    /// to it: the host replaces its application state by the fetched one
+    /// and discards what it applied above `snapshot.seq`; the batches above
+    /// are delivered again.
     pub fn handle_state_installed(&mut self, now: Time, snapshot: StateSnapshot) -> Result<()> {
         self.now = self.now.max(now);
         if self.fetching.is_none() {
             return Err(Misuse::NoTransferPending.into());
         }
-        if snapshot.seq < self.executed {
+        if snapshot.seq < self.executed && self.diverged.is_none() {
             if self.fetching.is_some_and(|f| f < self.executed) {
                 self.fetching = None;
             }
@@ -61,8 +64,12 @@ impl Replica {
             return Err(Misuse::StateMismatch.into());
         }
         self.fetching = None;
+        let executed_before = self.executed;
         self.adopt_snapshot(&snapshot);
         self.out.persist.push(Persist::Installed(snapshot));
+        if executed_before > self.executed {
+            self.redo_after_rollback(executed_before);
+        }
         let clients = &self.clients;
         self.queue
             .retain(|r| clients.get(&r.client).is_none_or(|last| r.id > *last));
@@ -75,6 +82,23 @@ impl Replica {
         self.execute_ready();
         self.try_propose(false);
         Ok(())
+    }
+
+    /// A diverged replica rolled back to the stable checkpoint below what
+    /// it had executed: the batches above it that it still holds committed
+    /// in its log are delivered again, on top of the agreed state (the rest
+    /// comes with the next stable checkpoint).
+    fn redo_after_rollback(&mut self, executed_before: SeqNo) {
+        self.awaiting_digest.clear();
+        let quorum = self.validators.quorum();
+        let from = self.executed.next().unwrap_or(self.executed);
+        let redo: Vec<_> = self
+            .log
+            .range(from..=executed_before)
+            .filter(|(_, slot)| slot.committed)
+            .filter_map(|(seq, slot)| slot.certified(*seq, quorum).map(|b| (*seq, b)))
+            .collect();
+        self.to_execute.extend(redo);
     }
 
     /// Take over a proved snapshot (live or on replay): what was executed,

@@ -6,11 +6,22 @@
 mod common;
 
 use carbon_pbft::error::Misuse;
-use carbon_pbft::{Digest, Error, SeqNo};
+use carbon_pbft::{Digest, Error, Message, SeqNo};
 use common::{Cluster, agreed_boundary, keys, members, request};
 
 fn wrong() -> Digest {
     Digest::hash(b"diverged", &[])
+}
+
+/// Every replica not in `skip` gives the digest it owes, from its chain.
+fn give_digests(c: &mut Cluster, skip: &[usize]) {
+    for i in (0..c.n()).filter(|i| !skip.contains(i)) {
+        if let Some(s) = c.replicas[i].awaiting_state_digest() {
+            let (now, chain) = (c.now, c.chain[i]);
+            c.replicas[i].handle_state_digest(now, s, chain).unwrap();
+        }
+    }
+    c.run();
 }
 
 #[test]
@@ -44,7 +55,7 @@ fn a_digest_that_disagrees_with_a_checkpoint_already_stable_fetches_the_state() 
 }
 
 #[test]
-fn a_replica_that_diverged_and_executed_past_the_checkpoint_stays_paused_until_the_next_one() {
+fn a_replica_that_diverged_after_executing_past_the_checkpoint_rolls_back_to_it() {
     // Reviewer's probe A. No host gives digests by itself here.
     let mut c = Cluster::new(4);
     c.auto_digest = false;
@@ -56,52 +67,83 @@ fn a_replica_that_diverged_and_executed_past_the_checkpoint_stays_paused_until_t
     // digests then make 4 stable.
     c.replicas[3].handle_state_digest(now, cp, wrong()).unwrap();
     c.run();
-    for i in 0..3 {
-        let chain = c.chain[i];
-        c.replicas[i].handle_state_digest(now, cp, chain).unwrap();
-    }
-    c.run();
-    assert_eq!(c.replicas[3].low_water_mark(), cp);
     assert_eq!(c.executed(3), next);
-    // The state at 4 is older than what it executed: no use fetching it.
-    assert!(c.fetch[3].is_none());
-    // It gives its (wrong) digest at 8 and, unlike the others, delivers
-    // nothing beyond it although batches up to 12 commit.
     c.replicas[3]
         .handle_state_digest(now, next, wrong())
         .unwrap();
+    give_digests(&mut c, &[3]);
+    assert_eq!(c.replicas[3].low_water_mark(), cp);
+    assert_eq!(c.replicas[3].diverged(), Some(cp));
+    assert_eq!(c.fetch[3].as_ref().map(|f| f.proof.seq), Some(cp));
+    // Diverged, it delivers nothing beyond 8 although batches up to 12
+    // commit.
     for k in 17..=24 {
         c.submit(request(k, 1));
     }
     c.advance(20);
     assert_eq!(c.executed(3), next, "paused on top of a diverged state");
-    // A stale state offered now changes nothing.
-    let stale = c.snapshot(0, cp).unwrap();
-    let got = c.replicas[3].handle_state_installed(c.now, stale);
-    assert_eq!(got, Err(Error::Misuse(Misuse::NoTransferPending)));
-    assert_eq!(c.executed(3), next);
-    // The checkpoint at 8 becomes stable: replica 3 fetches it and resumes.
-    for i in 0..3 {
-        let chain = c.chain[i];
-        c.replicas[i]
-            .handle_state_digest(c.now, next, chain)
-            .unwrap();
-    }
-    c.run();
-    assert_eq!(c.fetch[3].as_ref().map(|f| f.proof.seq), Some(next));
+    // It installs the state at 4, rolls back to it and delivers 5..=8
+    // again from its log, on top of the agreed state.
+    let before = c.committed[3].len();
     assert!(c.install_state(3, 0));
+    assert_eq!(c.replicas[3].diverged(), None);
+    assert_eq!(c.executed(3), next);
+    let again: Vec<u64> = c.committed[3][before..].iter().map(|cm| cm.seq.0).collect();
+    assert_eq!(again, vec![5, 6, 7, 8]);
+    assert_eq!(c.replicas[3].awaiting_state_digest(), Some(next));
     c.auto_digest = true;
-    for i in 0..4 {
-        if let Some(s) = c.replicas[i].awaiting_state_digest() {
-            let chain = c.chain[i];
-            c.replicas[i].handle_state_digest(c.now, s, chain).unwrap();
-        }
-    }
+    give_digests(&mut c, &[]);
     c.submit(request(30, 1));
     c.advance(50);
     assert!(c.executed(3) > next);
     assert_eq!(c.executed(3), c.executed(0));
+    assert_eq!(
+        c.chain[3], c.chain[0],
+        "its application state is the agreed one"
+    );
     c.assert_agreement();
+}
+
+#[test]
+fn a_replica_that_diverged_past_an_epoch_boundary_rolls_back_into_the_new_epoch() {
+    // Reviewer's second probe P2: replica 3's application misses the
+    // change at 1 (boundary 4) and delivers the old epoch's commits above
+    // 4; the others enter the new epoch, whose checkpoints replica 3 can
+    // only verify once it has the state at 4, which names the new set.
+    let mut c = Cluster::new(5);
+    c.manual.insert(3);
+    c.auto_digest = false;
+    let mut reqs = vec![request(1, 1), members(&[0, 1, 2, 3])];
+    reqs.extend((2..16).map(|k| request(k, 1)));
+    for r in &reqs {
+        for i in 0..5 {
+            let _ = c.replicas[i].handle_request(c.now, r.clone());
+        }
+    }
+    c.run();
+    let b = SeqNo(4);
+    let (now, chain) = (c.now, c.chain[3]);
+    c.replicas[3].handle_state_digest(now, b, chain).unwrap();
+    c.run();
+    assert!(c.executed(3) > b, "it went on past the boundary");
+    give_digests(&mut c, &[3]);
+    give_digests(&mut c, &[]);
+    assert_eq!(c.replicas[0].validators().epoch(), 1);
+    assert_eq!(c.replicas[3].diverged(), Some(b));
+    c.auto_digest = true;
+    c.manual.clear();
+    for k in 20..60 {
+        c.submit(request(k, 1));
+        give_digests(&mut c, &[]);
+    }
+    for _ in 0..10 {
+        c.advance(1_100);
+        give_digests(&mut c, &[]);
+        c.install_state(3, 0);
+    }
+    assert!(c.executed(0) > SeqNo(20));
+    assert_eq!(c.replicas[3].validators(), c.replicas[0].validators());
+    assert_eq!(c.executed(3), c.executed(0));
 }
 
 #[test]
@@ -177,4 +219,90 @@ fn a_replica_whose_application_committed_a_wrong_set_takes_the_agreed_one_from_t
     assert!(c.install_state(3, 0));
     assert_eq!(c.replicas[3].validators(), c.replicas[0].validators());
     assert_eq!(c.rebuild(3).validators(), c.replicas[0].validators());
+}
+
+#[test]
+fn a_restored_replica_agrees_with_the_live_one_on_a_divergence_a_later_checkpoint_ended() {
+    // Reviewer's second probe P4: a wrong digest at 4, the right one at 8.
+    let mut cfg = common::config();
+    cfg.watermark_window = 12;
+    let mut c = Cluster::with_config(4, cfg);
+    c.auto_digest = false;
+    c.filter = Some(Box::new(|_, to, m| {
+        to.0 == 3 && matches!(m, Message::Commit(v) if v.body.seq.0 > 10)
+    }));
+    for k in 1..=24 {
+        for i in 0..4 {
+            let _ = c.replicas[i].handle_request(c.now, request(k, 1));
+        }
+    }
+    c.run();
+    let now = c.now;
+    c.replicas[3]
+        .handle_state_digest(now, SeqNo(4), wrong())
+        .unwrap();
+    c.run();
+    let chain8 = chain_at(&c, 3, 8);
+    c.replicas[3]
+        .handle_state_digest(now, SeqNo(8), chain8)
+        .unwrap();
+    c.run();
+    for s in [4, 8] {
+        for i in 0..3 {
+            let d = chain_at(&c, i, s);
+            c.replicas[i]
+                .handle_state_digest(now, SeqNo(s as u64), d)
+                .unwrap();
+        }
+        c.run();
+    }
+    let live = &c.replicas[3];
+    assert_eq!(
+        (live.low_water_mark(), live.last_executed()),
+        (SeqNo(8), SeqNo(10))
+    );
+    assert_eq!(live.diverged(), None, "its state matched at 8");
+    let back = c.rebuild(3);
+    assert_eq!(back.diverged(), live.diverged());
+    assert_eq!(back.last_executed(), live.last_executed());
+}
+
+/// Replica `i`'s application digest after its first `n` delivered batches.
+fn chain_at(c: &Cluster, i: usize, n: usize) -> Digest {
+    c.committed[i]
+        .iter()
+        .take(n)
+        .fold(Digest::default(), |d, cm| {
+            Digest::hash(b"test-app", &[&d.0, &cm.batch.digest().0])
+        })
+}
+
+#[test]
+fn a_state_older_than_what_was_executed_is_refused_and_changes_nothing() {
+    // Replica 3 misses the commits of 7: it executes up to 6, then learns
+    // of the stable checkpoint at 8 and fetches it.
+    let mut c = Cluster::new(4);
+    c.filter = Some(Box::new(|_, to, m| {
+        to.0 == 3 && matches!(m, Message::Commit(v) if v.body.seq.0 == 7)
+    }));
+    for k in 1..=16 {
+        c.submit(request(k, 1));
+    }
+    let executed = c.executed(3);
+    assert_eq!(executed, SeqNo(6));
+    assert_eq!(c.fetch[3].as_ref().map(|f| f.proof.seq), Some(SeqNo(8)));
+    // Its host installs the state at 4 by mistake.
+    let old = c.snapshot(0, SeqNo(4)).unwrap();
+    let got = c.replicas[3].handle_state_installed(c.now, old);
+    assert_eq!(
+        got,
+        Err(Error::Misuse(Misuse::StaleState {
+            snapshot: SeqNo(4),
+            executed
+        }))
+    );
+    assert_eq!(c.executed(3), executed, "nothing changed");
+    assert_eq!(c.replicas[3].fetching_state(), Some(SeqNo(8)));
+    assert!(c.install_state(3, 0));
+    assert_eq!(c.executed(3), c.executed(0));
 }
