@@ -103,6 +103,7 @@ fn main() -> ExitCode {
     let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
     let (mut runs, mut unsafe_runs, mut dead_runs, mut committed, mut sent) =
         (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut divergences = 0u64;
     let mut latencies = Vec::new();
     for seed in seeds {
         let r = run(&cfg, seed);
@@ -111,6 +112,7 @@ fn main() -> ExitCode {
         dead_runs += u64::from(!r.liveness_ok);
         committed += r.committed_requests;
         sent += r.messages_sent;
+        divergences += r.divergences;
         let mut l = r.latencies_ms.clone();
         l.sort_unstable();
         latencies.extend_from_slice(&l);
@@ -132,6 +134,7 @@ fn main() -> ExitCode {
                 "messages_sent": r.messages_sent,
                 "view_changes": r.view_changes,
                 "state_transfers": r.state_transfers,
+                "divergences": r.divergences,
                 "latency_ms_p50": percentile(&l, 50),
                 "latency_ms_p99": percentile(&l, 99),
                 "virtual_time_ms": r.end_time.0,
@@ -152,6 +155,7 @@ fn main() -> ExitCode {
         "liveness_failures": dead_runs,
         "committed_requests": committed,
         "messages_sent": sent,
+        "divergences": divergences,
         "commit_latency_ms_p50": percentile(&latencies, 50),
         "commit_latency_ms_p99": percentile(&latencies, 99),
     });

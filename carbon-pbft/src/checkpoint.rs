@@ -71,6 +71,9 @@ impl Replica {
     /// before.
     pub(crate) fn check_own_digest(&mut self, mine: Digest) {
         self.diverged = (mine != self.stable.digest).then_some(self.stable.seq);
+        if self.diverged.is_some() {
+            self.stats.divergences += 1;
+        }
     }
 
     /// Ask for the stable checkpoint's state if this replica has not

@@ -171,6 +171,10 @@ pub struct Stats {
     pub view_changes: u64,
     /// State transfers requested.
     pub state_transfers: u64,
+    /// Times this replica's own state digest disagreed with a stable
+    /// checkpoint (its application went wrong; see
+    /// [`crate::Replica::diverged`]).
+    pub divergences: u64,
 }
 
 impl Stats {

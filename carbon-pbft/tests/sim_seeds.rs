@@ -157,6 +157,32 @@ fn survives_a_validator_set_change_under_loss_crashes_and_a_byzantine_replica() 
     );
 }
 
+#[test]
+fn a_replica_whose_application_state_is_corrupted_recovers() {
+    sweep(4, 0, &[Fault::Diverge], SEEDS);
+}
+
+#[test]
+fn a_corrupted_replica_recovers_across_a_validator_set_change_crashes_and_loss() {
+    sweep(
+        4,
+        0,
+        &[
+            Fault::Diverge,
+            Fault::Reconfigure,
+            Fault::Crash,
+            Fault::Loss,
+            Fault::Partition,
+        ],
+        0..300,
+    );
+}
+
+#[test]
+fn a_corrupted_replica_recovers_beside_a_byzantine_one_at_seven_replicas() {
+    sweep(7, 1, &Fault::ALL, 0..100);
+}
+
 /// An observer accepted a twin's batch at s3 certified by the old epoch
 /// (correct replicas had voted for it before they learned of the change)
 /// because it verified it on arrival, before its application scheduled the

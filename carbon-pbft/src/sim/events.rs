@@ -178,6 +178,11 @@ pub(crate) fn handle_event(
                 hosts[to.0 as usize].fetching = None;
             }
         }
+        Event::Corrupt(r) => {
+            // Every later checkpoint digest of its application is wrong
+            // until a fetched state replaces it.
+            hosts[r.0 as usize].app_chain.0[0] ^= 0x80;
+        }
         Event::Heal | Event::ClientTick(_) => {}
     }
     // Drain every replica's outputs (only the one touched has any, but this

@@ -32,6 +32,12 @@ pub enum Fault {
     /// each talking to its own side of the others until the network heals
     /// (equivocation by construction, as in Diem's Twins).
     Twins,
+    /// A correct replica's application state is corrupted once (a bug, a
+    /// bad disk): its checkpoint digests disagree with the others' until it
+    /// finds out, fetches the agreed state and goes on. Injected only where
+    /// fewer than f replicas are Byzantine, since the corrupted one is one
+    /// more fault.
+    Diverge,
     /// Not a fault: while the others run, the application commits a
     /// validator-set change that adds a replica (started by its host with
     /// the new epoch's set, catching up by state transfer).
@@ -40,7 +46,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault class.
-    pub const ALL: [Fault; 13] = [
+    pub const ALL: [Fault; 14] = [
         Fault::Delay,
         Fault::Loss,
         Fault::Duplicate,
@@ -53,6 +59,7 @@ impl Fault {
         Fault::Garbage,
         Fault::Silent,
         Fault::Twins,
+        Fault::Diverge,
         Fault::Reconfigure,
     ];
 
@@ -89,6 +96,7 @@ impl Fault {
             Fault::Garbage => "garbage",
             Fault::Silent => "silent",
             Fault::Twins => "twins",
+            Fault::Diverge => "diverge",
             Fault::Reconfigure => "reconfigure",
         }
     }

@@ -104,6 +104,9 @@ pub struct RunReport {
     pub view_changes: u64,
     /// State transfers requested, summed over correct replicas.
     pub state_transfers: u64,
+    /// Times a correct replica found its state disagreeing with a stable
+    /// checkpoint ([`Fault::Diverge`]).
+    pub divergences: u64,
     /// Dropped messages by cause, summed over correct replicas.
     pub dropped: BTreeMap<&'static str, u64>,
     /// Virtual time at the end.

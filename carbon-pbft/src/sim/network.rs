@@ -63,6 +63,9 @@ pub enum Event {
     },
     /// Partitions end.
     Heal,
+    /// A correct replica's application state is corrupted
+    /// ([`super::Fault::Diverge`]).
+    Corrupt(ReplicaId),
 }
 
 /// Fault rates in parts per thousand, and the delay range in milliseconds.

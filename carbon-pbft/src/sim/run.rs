@@ -95,6 +95,14 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
         }
     }
 
+    if has(Fault::Diverge) && count < (n - 1) / 3 {
+        let r = correct[rng.gen_range(0..correct.len())];
+        // Early, while requests still flow, so that a later checkpoint
+        // shows the damage.
+        let at = rng.gen_range(1..cfg.heal_at.0.clamp(2, 40));
+        net.schedule(Time(at), Event::Corrupt(r));
+    }
+
     // Reconfiguration: replica n joins in the next epoch.
     let reconfigure = has(Fault::Reconfigure);
     let joiner = sim_key(seed, n as u32);
@@ -297,6 +305,7 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
             let s = r.stats();
             report.view_changes += s.view_changes;
             report.state_transfers += s.state_transfers;
+            report.divergences += s.divergences;
             for (k, v) in &s.dropped {
                 *report.dropped.entry(k).or_default() += v;
             }
