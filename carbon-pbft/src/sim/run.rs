@@ -282,12 +282,14 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
                 }
             }
         }
-        if report.committed_requests == total {
+        // Done once every request committed and no correct replica is
+        // still recovering from a corrupted application state.
+        if report.committed_requests == total && still_diverged(&hosts).is_empty() {
             break;
         }
     }
     report.end_time = net.now;
-    report.liveness_ok = report.committed_requests == total;
+    report.liveness_ok = report.committed_requests == total && still_diverged(&hosts).is_empty();
     report.messages_sent = net.sent;
     report.safety_violations = checker.violations;
     for h in &hosts {
@@ -312,4 +314,14 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
         }
     }
     report
+}
+
+/// Correct replicas whose state still disagrees with a stable checkpoint.
+fn still_diverged(hosts: &[Host]) -> Vec<ReplicaId> {
+    hosts
+        .iter()
+        .filter(|h| h.behaviour.is_none())
+        .filter(|h| h.replica.as_ref().is_some_and(|r| r.diverged().is_some()))
+        .map(|h| h.id)
+        .collect()
 }
