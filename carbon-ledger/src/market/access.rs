@@ -64,11 +64,14 @@ impl Ctx<'_> {
     pub(crate) fn debit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
         let slot = self.t.bal.write(self.base, &(*a, *asset), self.tx)?;
         let have = slot.unwrap_or(0);
-        let left = have.checked_sub(amount).ok_or(MarketError::Insufficient {
-            asset: *asset,
-            need: amount,
-            have,
-        })?;
+        let Some(left) = have.checked_sub(amount) else {
+            return Err(MarketError::Insufficient {
+                asset: *asset,
+                need: amount,
+                have,
+            }
+            .into());
+        };
         *slot = nonzero(left);
         Ok(())
     }

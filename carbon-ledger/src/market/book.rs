@@ -34,9 +34,9 @@ pub(crate) fn require_trader(
     inst: &Instrument,
     side: Side,
 ) -> MResult<()> {
-    let (frozen, role) = cx
-        .standing(actor)?
-        .ok_or(MarketError::NotRegistered(*actor))?;
+    let Some((frozen, role)) = cx.standing(actor)? else {
+        return Err(MarketError::NotRegistered(*actor).into());
+    };
     if frozen {
         return Err(MarketError::Frozen(*actor).into());
     }

@@ -26,6 +26,7 @@ use super::types::{
     AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
     Trade,
 };
+use super::wire;
 use crate::codec;
 use crate::genesis::{KEY_REGULATOR, PREFIX_PARAM};
 use crate::state::{StateView, WriteSet};
@@ -105,13 +106,13 @@ impl Tables {
             bal: Table::new(|k| keys::balance(&k.0, &k.1), enc_u64, dec_u64),
             esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc_u64, dec_u64),
             seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
-            order: Table::new(|k| keys::order(*k), enc, dec_bcs),
+            order: Table::new(|k| keys::order(*k), wire::enc_order, wire::dec_order),
             aord: Table::new(keys::account_orders, enc_ids, dec_ids),
             px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_u64_list),
             lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_ids),
             inst: Table::new(keys::instrument, enc, dec_bcs),
             day: Table::new(|k| keys::day(&k.0, k.1), enc, dec_bcs),
-            trade: Table::new(|k| keys::trade(*k), enc, dec_bcs),
+            trade: Table::new(|k| keys::trade(*k), wire::enc_trade, wire::dec_trade),
             period: Table::new(|k| keys::period(*k), enc, dec_bcs),
         }
     }

@@ -33,6 +33,7 @@ mod table;
 mod trade;
 mod tx;
 mod types;
+mod wire;
 
 pub use book::{MAX_LEVEL_ORDERS, MAX_LEVELS, MAX_OPEN_ORDERS};
 pub use compliance::MAX_ALLOCATIONS;

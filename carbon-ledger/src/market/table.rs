@@ -5,15 +5,21 @@
 //! transaction's changes, and lists the keys the open transaction wrote
 //! (receipts count them).
 //!
-//! Determinism: the cache is a `BTreeMap` (iterated in key order), and
+//! Determinism: the cache is a hash map with a fixed (seedless) hasher,
+//! used for lookups only: nothing iterates it in map order into anything
+//! hashed. The write-back sorts the written records by key first, and
 //! the block's writes are a [`WriteSet`](crate::state::WriteSet), whose
-//! content does not depend on the order it is filled in.
+//! content does not depend on the order it is filled in either.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
 
 use super::error::{Fail, MResult};
+use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
 use crate::state::{MAX_VALUE_BYTES, StateView};
+use crate::types::AccountId;
 
 /// One cached record.
 #[derive(Clone)]
@@ -35,14 +41,66 @@ pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
 
 /// The cache of one record kind, keyed natively.
 pub(crate) struct Table<K, V> {
-    map: BTreeMap<K, Slot<V>>,
+    map: FxHashMap<K, Slot<V>>,
     /// The open transaction's first write of each key: the key and its
     /// slot before (`None`: it was not cached).
     undo: Vec<(K, Option<Slot<V>>)>,
     key: fn(&K) -> Vec<u8>,
     enc: fn(&V) -> Vec<u8>,
     dec: fn(&[u8]) -> MResult<V>,
+    /// Reused for the bytes of every base read.
+    buf: Vec<u8>,
 }
+
+/// A cheap first sort key of a cache key, consistent with its `Ord`
+/// (`a.rank() < b.rank()` implies `a < b`; equal ranks fall back to
+/// `Ord`): the write-back sorts thousands of keys, and a 32-byte account
+/// compares far more slowly than its first 8 bytes.
+pub(crate) trait Rank {
+    /// The first sort key (default: none, `Ord` decides).
+    fn rank(&self) -> u64 {
+        0
+    }
+}
+
+impl Rank for AccountId {
+    fn rank(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[..8]);
+        u64::from_be_bytes(b)
+    }
+}
+
+impl Rank for (AccountId, Asset) {
+    fn rank(&self) -> u64 {
+        self.0.rank()
+    }
+}
+
+impl Rank for u64 {
+    fn rank(&self) -> u64 {
+        *self
+    }
+}
+
+impl Rank for OrderId {
+    fn rank(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Rank for PeriodId {
+    fn rank(&self) -> u64 {
+        u64::from(self.0)
+    }
+}
+
+impl Rank for Vec<u8> {}
+impl Rank for &'static str {}
+impl Rank for Instrument {}
+impl Rank for (Instrument, Side) {}
+impl Rank for (Instrument, Side, u64) {}
+impl Rank for (Instrument, u64) {}
 
 /// Decodes a stored BCS record (a record that does not decode is a
 /// corrupt state, fatal to the block).
@@ -115,25 +173,27 @@ pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
     dec_bcs(b)
 }
 
-impl<K: Ord + Clone, V: Clone> Table<K, V> {
-    /// An empty cache: `key` builds a record's state key, `enc`/`dec`
-    /// are its value codec.
+impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
+    /// An empty cache: `key` builds a record's state key (its byte order
+    /// must be the order of `K`), `enc`/`dec` are its value codec.
     pub(crate) fn new(
         key: fn(&K) -> Vec<u8>,
         enc: fn(&V) -> Vec<u8>,
         dec: fn(&[u8]) -> MResult<V>,
     ) -> Self {
         Table {
-            map: BTreeMap::new(),
+            map: FxHashMap::default(),
             undo: Vec::new(),
             key,
             enc,
             dec,
+            buf: Vec::new(),
         }
     }
 
     fn slot<'t>(
-        map: &'t mut BTreeMap<K, Slot<V>>,
+        map: &'t mut FxHashMap<K, Slot<V>>,
+        buf: &mut Vec<u8>,
         k: &K,
         base: &dyn StateView,
         key: fn(&K) -> Vec<u8>,
@@ -143,9 +203,9 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
             Entry::Occupied(o) => Ok(o.into_mut()),
             Entry::Vacant(v) => {
                 let kb = key(k);
-                let val = match base.get(&kb)? {
-                    Some(b) => Some(dec(&b)?),
-                    None => None,
+                let val = match base.get_into(&kb, buf)? {
+                    true => Some(dec(buf)?),
+                    false => None,
                 };
                 Ok(v.insert(Slot {
                     val,
@@ -159,16 +219,18 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
 
     /// The value of `k` (read from `base` on first touch).
     pub(crate) fn get(&mut self, base: &dyn StateView, k: &K) -> MResult<Option<&V>> {
-        Ok(Self::slot(&mut self.map, k, base, self.key, self.dec)?
-            .val
-            .as_ref())
+        Ok(
+            Self::slot(&mut self.map, &mut self.buf, k, base, self.key, self.dec)?
+                .val
+                .as_ref(),
+        )
     }
 
     /// The value of `k` if cached, without reading the base.
     pub(crate) fn cached<Q>(&self, k: &Q) -> Option<Option<&V>>
     where
         K: std::borrow::Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
         self.map.get(k).map(|s| s.val.as_ref())
     }
@@ -182,7 +244,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         k: &K,
         tx: u32,
     ) -> MResult<&mut Option<V>> {
-        let slot = Self::slot(&mut self.map, k, base, self.key, self.dec)?;
+        let slot = Self::slot(&mut self.map, &mut self.buf, k, base, self.key, self.dec)?;
         if tx != 0 && slot.tx != tx {
             self.undo.push((k.clone(), Some(slot.clone())));
             slot.tx = tx;
@@ -252,11 +314,17 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
 
     /// Appends every written record, encoded, in key order.
     pub(crate) fn write_back(self, out: &mut Vec<Write>) {
-        for (k, s) in self.map {
-            if s.written {
-                let key = s.key.unwrap_or_else(|| (self.key)(&k));
-                out.push((key, s.val.as_ref().map(self.enc)));
-            }
+        let mut map = self.map;
+        let mut written: Vec<(u64, &K, &mut Slot<V>)> = map
+            .iter_mut()
+            .filter(|(_, s)| s.written)
+            .map(|(k, s)| (k.rank(), k, s))
+            .collect();
+        written.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        out.reserve(written.len());
+        for (_, k, s) in written {
+            let key = s.key.take().unwrap_or_else(|| (self.key)(k));
+            out.push((key, s.val.as_ref().map(self.enc)));
         }
     }
 }
