@@ -23,8 +23,8 @@ use super::table::{
     Table, Write, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list,
 };
 use super::types::{
-    AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
-    Trade,
+    AccountRecord, Asset, DayStats, Holding, Instrument, InstrumentStats, Order, OrderId, PeriodId,
+    Side, Trade,
 };
 use super::wire;
 use crate::codec;
@@ -67,8 +67,7 @@ pub(crate) struct Tables {
     pub(crate) raw: Table<Vec<u8>, Vec<u8>>,
     pub(crate) nonce: Table<AccountId, u64>,
     pub(crate) acct: Table<AccountId, AccountRecord>,
-    pub(crate) bal: Table<(AccountId, Asset), u64>,
-    pub(crate) esc: Table<(AccountId, Asset), u64>,
+    pub(crate) bal: Table<(AccountId, Asset), Holding>,
     pub(crate) seq: Table<&'static str, u64>,
     pub(crate) order: Table<OrderId, Order>,
     pub(crate) aord: Table<AccountId, Vec<OrderId>>,
@@ -93,7 +92,7 @@ macro_rules! each_table {
     }};
     ($mode:tt $t:expr, |$x:ident| $body:expr) => {
         each_table!(@ $mode $t, |$x| $body,
-            acct aord bal day esc inst lvl nonce order period px seq trade raw)
+            acct aord bal day inst lvl nonce order period px seq trade raw)
     };
 }
 
@@ -103,8 +102,11 @@ impl Tables {
             raw: Table::new(Clone::clone, Clone::clone, |b| Ok(b.to_vec())),
             nonce: Table::new(keys::nonce, enc_u64, dec_u64),
             acct: Table::new(keys::account, enc, dec_bcs),
-            bal: Table::new(|k| keys::balance(&k.0, &k.1), enc_u64, dec_u64),
-            esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc_u64, dec_u64),
+            bal: Table::new(
+                |k| keys::balance(&k.0, &k.1),
+                wire::enc_holding,
+                wire::dec_holding,
+            ),
             seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
             order: Table::new(|k| keys::order(*k), wire::enc_order, wire::dec_order),
             aord: Table::new(keys::account_orders, enc_ids, dec_ids),

@@ -47,9 +47,9 @@ pub use records::{
 };
 pub use tx::{Emissions, Gas, MarketTx};
 pub use types::{
-    AccountRecord, AccountStatus, ActivityId, AgreementId, Asset, DAY_MS, DayStats, Instrument,
-    InstrumentStats, Order, OrderId, PeriodId, ProjectId, Role, Side, Trade, TradeId, day_of,
-    platform_account,
+    AccountRecord, AccountStatus, ActivityId, AgreementId, Asset, DAY_MS, DayStats, Holding,
+    Instrument, InstrumentStats, Order, OrderId, PeriodId, ProjectId, Role, Side, Trade, TradeId,
+    day_of, platform_account,
 };
 
 use crate::state::StateView;

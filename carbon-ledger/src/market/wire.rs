@@ -1,12 +1,12 @@
-//! Hand-written BCS for the two records the order path writes most,
-//! [`Order`] and [`Trade`]: byte for byte what `bcs` produces (serde
+//! Hand-written BCS for the records the order path writes most,
+//! [`Order`], [`Trade`] and [`Holding`]: byte for byte what `bcs` produces (serde
 //! writes a 32-byte account one byte at a time), and decoders that read
 //! the canonical form directly and hand anything else to `bcs`, so they
 //! accept and reject exactly what it does. Tests compare both ways.
 
 use super::error::MResult;
 use super::table::dec_bcs;
-use super::types::{Instrument, Order, OrderId, PeriodId, Side, Trade, TradeId};
+use super::types::{Holding, Instrument, Order, OrderId, PeriodId, Side, Trade, TradeId};
 use crate::types::{AccountId, TimestampMs};
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
@@ -54,6 +54,23 @@ pub(crate) fn enc_trade(t: &Trade) -> Vec<u8> {
     }
     put_u64(&mut out, t.time.0);
     out
+}
+
+/// BCS of a [`Holding`]: two `u64`s.
+pub(crate) fn enc_holding(h: &Holding) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16);
+    put_u64(&mut out, h.balance);
+    put_u64(&mut out, h.escrow);
+    out
+}
+
+/// Decodes a stored [`Holding`] (exactly 16 bytes, as BCS).
+pub(crate) fn dec_holding(b: &[u8]) -> MResult<Holding> {
+    let mut c = Cur(b);
+    match (c.u64(), c.u64(), c.0.is_empty()) {
+        (Some(balance), Some(escrow), true) => Ok(Holding { balance, escrow }),
+        _ => dec_bcs(b),
+    }
 }
 
 /// A cursor over canonical bytes; every read fails (`None`) past the end
@@ -220,6 +237,16 @@ mod tests {
             let bytes = enc_trade(&t);
             prop_assert_eq!(&bytes, &codec::encode(&t));
             prop_assert_eq!(dec_trade(&bytes).ok(), Some(t));
+        }
+
+        #[test]
+        fn holding_encoding_is_exactly_bcs_and_decodes_back(balance in any::<u64>(), escrow in any::<u64>(), cut in 0usize..17) {
+            let h = Holding { balance, escrow };
+            let bytes = enc_holding(&h);
+            prop_assert_eq!(&bytes, &codec::encode(&h));
+            prop_assert_eq!(dec_holding(&bytes).ok(), Some(h));
+            let short = &bytes[..16 - cut.min(16)];
+            prop_assert_eq!(dec_holding(short).ok(), dec_bcs::<Holding>(short).ok());
         }
 
         #[test]
