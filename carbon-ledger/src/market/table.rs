@@ -162,10 +162,13 @@ pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
             let body = &b[i + 1..];
             let minimal = i == 0 || *byte != 0;
             if minimal && n <= i32::MAX as u64 && body.len() as u64 == n * 8 {
-                return Ok(body
-                    .chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8")))
-                    .collect());
+                // Room for one more: a decoded list is usually appended to.
+                let mut out = Vec::with_capacity(n as usize + 1);
+                out.extend(
+                    body.chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8"))),
+                );
+                return Ok(out);
             }
             break;
         }
@@ -315,11 +318,12 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
     /// Appends every written record, encoded, in key order.
     pub(crate) fn write_back(self, out: &mut Vec<Write>) {
         let mut map = self.map;
-        let mut written: Vec<(u64, &K, &mut Slot<V>)> = map
-            .iter_mut()
-            .filter(|(_, s)| s.written)
-            .map(|(k, s)| (k.rank(), k, s))
-            .collect();
+        let mut written: Vec<(u64, &K, &mut Slot<V>)> = Vec::with_capacity(map.len());
+        written.extend(
+            map.iter_mut()
+                .filter(|(_, s)| s.written)
+                .map(|(k, s)| (k.rank(), k, s)),
+        );
         written.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         out.reserve(written.len());
         for (_, k, s) in written {
