@@ -3,8 +3,8 @@
 //! for a whole block of them (the executor opens and closes one
 //! transaction at a time inside the same context).
 //!
-//! The records the order path touches (accounts, nonces, balances and
-//! escrow, sequences, orders, price lists and level queues, per-account
+//! The records the order path touches (accounts, nonces, holdings
+//! (balance and escrow), sequences, orders, price lists and level queues, per-account
 //! order lists, instrument and day statistics, trades, periods) are kept
 //! decoded in typed caches ([`super::table`]): read from the base once,
 //! changed in place, encoded and written once at the end. Everything else
@@ -19,14 +19,12 @@ use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
 use super::records::Period;
-use super::table::{
-    Table, Write, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list,
-};
+use super::table::{Table, Write};
 use super::types::{
     AccountRecord, Asset, DayStats, Holding, Instrument, InstrumentStats, Order, OrderId, PeriodId,
     Side, Trade,
 };
-use super::wire;
+use super::wire::{self, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list};
 use crate::codec;
 use crate::genesis::{KEY_REGULATOR, PREFIX_PARAM};
 use crate::state::{StateView, WriteSet};

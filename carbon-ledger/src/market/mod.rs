@@ -9,9 +9,11 @@
 //! nonces is [`crate::exec`]; the key layout is in [`keys`]; the
 //! parameters in [`params`]; public market data in [`query`].
 //!
-//! Determinism: no maps are iterated in anything written (lists are
-//! `Vec`s in a defined order, state keys are fixed-width; the context's
-//! caches are `BTreeMap`s written back into an ordered `WriteSet`), amounts are
+//! Determinism: no map is iterated in map order into anything written
+//! (lists are `Vec`s in a defined order, state keys are fixed-width; the
+//! context's caches are hash maps used for lookups only, whose written
+//! records are sorted by key and collected into an ordered `WriteSet`),
+//! amounts are
 //! integers with checked arithmetic (an overflow fails the operation with
 //! [`MarketError::Overflow`]), and time is the agreed block time.
 

@@ -16,9 +16,9 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
-use super::error::{Fail, MResult};
+use super::error::MResult;
 use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
-use crate::state::{MAX_VALUE_BYTES, StateView};
+use crate::state::StateView;
 use crate::types::AccountId;
 
 /// One cached record.
@@ -101,80 +101,6 @@ impl Rank for Instrument {}
 impl Rank for (Instrument, Side) {}
 impl Rank for (Instrument, Side, u64) {}
 impl Rank for (Instrument, u64) {}
-
-/// Decodes a stored BCS record (a record that does not decode is a
-/// corrupt state, fatal to the block).
-pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
-    crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
-}
-
-/// Encodes a record as BCS (the one canonical encoding; presized so small
-/// records do not reallocate).
-pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
-    bcs::serialize_into(&mut out, v)
-        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
-    out
-}
-
-/// BCS of a `u64`: 8 bytes little-endian.
-pub(crate) fn enc_u64(v: &u64) -> Vec<u8> {
-    v.to_le_bytes().to_vec()
-}
-
-/// Decodes a BCS `u64` (exactly 8 bytes; anything else fails as BCS does).
-pub(crate) fn dec_u64(b: &[u8]) -> MResult<u64> {
-    match <[u8; 8]>::try_from(b) {
-        Ok(a) => Ok(u64::from_le_bytes(a)),
-        Err(_) => dec_bcs(b),
-    }
-}
-
-/// BCS of a list of `u64`s (or of newtypes of one): ULEB128 length, then
-/// each 8 bytes little-endian.
-pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(5 + 8 * items.len());
-    let mut n = items.len() as u64;
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
-    for x in items {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out
-}
-
-/// Decodes a BCS list of `u64`s. The common case — a minimal ULEB128
-/// length followed by exactly that many 8-byte items — is read directly;
-/// anything else goes to the BCS decoder, which accepts or rejects it
-/// (so the result is always the one BCS gives).
-pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
-    let mut n: u64 = 0;
-    for (i, byte) in b.iter().take(5).enumerate() {
-        n |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            let body = &b[i + 1..];
-            let minimal = i == 0 || *byte != 0;
-            if minimal && n <= i32::MAX as u64 && body.len() as u64 == n * 8 {
-                // Room for one more: a decoded list is usually appended to.
-                let mut out = Vec::with_capacity(n as usize + 1);
-                out.extend(
-                    body.chunks_exact(8)
-                        .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8"))),
-                );
-                return Ok(out);
-            }
-            break;
-        }
-    }
-    dec_bcs(b)
-}
 
 impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
     /// An empty cache: `key` builds a record's state key (its byte order
@@ -329,63 +255,6 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
         for (_, k, s) in written {
             let key = s.key.take().unwrap_or_else(|| (self.key)(k));
             out.push((key, s.val.as_ref().map(self.enc)));
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codec;
-
-    #[test]
-    fn fast_encoders_are_exactly_bcs() {
-        for n in [0usize, 1, 127, 128, 300, 20_000] {
-            let v: Vec<u64> = (0..n as u64).map(|i| i * 0x0101_0101_0101).collect();
-            assert_eq!(
-                enc_u64_list(v.iter().copied()),
-                codec::encode(&v),
-                "{n} items"
-            );
-        }
-        for x in [0u64, 1, u64::MAX, 0x1234_5678_9abc] {
-            assert_eq!(enc_u64(&x), codec::encode(&x));
-            assert_eq!(dec_u64(&enc_u64(&x)).ok(), Some(x));
-        }
-        assert!(dec_u64(&[1, 2, 3]).is_err());
-        assert!(dec_u64(&[0; 9]).is_err());
-        for n in [0usize, 1, 127, 128, 300] {
-            let v: Vec<u64> = (0..n as u64)
-                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
-                .collect();
-            assert_eq!(dec_u64_list(&codec::encode(&v)).ok(), Some(v));
-        }
-        let rec = (7u32, String::from("name"), Some(3u64));
-        assert_eq!(enc_bcs(&rec), codec::encode(&rec));
-    }
-}
-
-#[cfg(test)]
-mod list_decoding {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// On any bytes, the fast list decoder accepts exactly what BCS
-        /// accepts, with the same value.
-        #[test]
-        fn fast_list_decoder_agrees_with_bcs(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
-            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
-            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
-        }
-
-        #[test]
-        fn fast_list_decoder_agrees_with_bcs_on_lists(v in proptest::collection::vec(any::<u64>(), 0..40), cut in 0usize..8) {
-            let mut bytes = crate::codec::encode(&v);
-            let n = bytes.len().saturating_sub(cut);
-            bytes.truncate(n);
-            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
-            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
         }
     }
 }

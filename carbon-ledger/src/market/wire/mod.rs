@@ -1,13 +1,92 @@
-//! Hand-written BCS for the records the order path writes most,
-//! [`Order`], [`Trade`] and [`Holding`]: byte for byte what `bcs` produces (serde
+//! The value codecs of the market's typed caches: BCS (the one canonical
+//! encoding) through `bcs`, and hand-written BCS for the records the order
+//! path reads and writes most — `u64`s, lists of them, [`Order`],
+//! [`Trade`] and [`Holding`]: byte for byte what `bcs` produces (serde
 //! writes a 32-byte account one byte at a time), and decoders that read
 //! the canonical form directly and hand anything else to `bcs`, so they
 //! accept and reject exactly what it does. Tests compare both ways.
 
-use super::error::MResult;
-use super::table::dec_bcs;
+use super::error::{Fail, MResult};
 use super::types::{Holding, Instrument, Order, OrderId, PeriodId, Side, Trade, TradeId};
+use crate::state::MAX_VALUE_BYTES;
 use crate::types::{AccountId, TimestampMs};
+
+#[cfg(test)]
+mod tests;
+
+/// Decodes a stored BCS record (a record that does not decode is a
+/// corrupt state, fatal to the block).
+pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
+    crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
+}
+
+/// Encodes a record as BCS (the one canonical encoding; presized so small
+/// records do not reallocate).
+pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    bcs::serialize_into(&mut out, v)
+        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
+    out
+}
+
+/// BCS of a `u64`: 8 bytes little-endian.
+pub(crate) fn enc_u64(v: &u64) -> Vec<u8> {
+    v.to_le_bytes().to_vec()
+}
+
+/// Decodes a BCS `u64` (exactly 8 bytes; anything else fails as BCS does).
+pub(crate) fn dec_u64(b: &[u8]) -> MResult<u64> {
+    match <[u8; 8]>::try_from(b) {
+        Ok(a) => Ok(u64::from_le_bytes(a)),
+        Err(_) => dec_bcs(b),
+    }
+}
+
+/// BCS of a list of `u64`s (or of newtypes of one): ULEB128 length, then
+/// each 8 bytes little-endian.
+pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + 8 * items.len());
+    let mut n = items.len() as u64;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    for x in items {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+/// Decodes a BCS list of `u64`s. The common case — a minimal ULEB128
+/// length followed by exactly that many 8-byte items — is read directly;
+/// anything else goes to the BCS decoder, which accepts or rejects it
+/// (so the result is always the one BCS gives).
+pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
+    let mut n: u64 = 0;
+    for (i, byte) in b.iter().take(5).enumerate() {
+        n |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let body = &b[i + 1..];
+            let minimal = i == 0 || *byte != 0;
+            if minimal && n <= i32::MAX as u64 && body.len() as u64 == n * 8 {
+                // Room for one more: a decoded list is usually appended to.
+                let mut out = Vec::with_capacity(n as usize + 1);
+                out.extend(
+                    body.chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8"))),
+                );
+                return Ok(out);
+            }
+            break;
+        }
+    }
+    dec_bcs(b)
+}
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
@@ -153,116 +232,4 @@ pub(crate) fn dec_order(b: &[u8]) -> MResult<Order> {
 /// Decodes a stored [`Trade`] (as BCS does).
 pub(crate) fn dec_trade(b: &[u8]) -> MResult<Trade> {
     trade_fast(b).map_or_else(|| dec_bcs(b), Ok)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codec;
-    use proptest::prelude::*;
-
-    fn instrument() -> impl Strategy<Value = Instrument> {
-        prop_oneof![
-            any::<u32>().prop_map(|p| Instrument::Allowance(PeriodId(p))),
-            Just(Instrument::Offset)
-        ]
-    }
-
-    fn side() -> impl Strategy<Value = Side> {
-        prop_oneof![Just(Side::Buy), Just(Side::Sell)]
-    }
-
-    fn order() -> impl Strategy<Value = Order> {
-        (
-            any::<u64>(),
-            any::<[u8; 32]>(),
-            instrument(),
-            side(),
-            any::<[u64; 5]>(),
-        )
-            .prop_map(|(id, owner, instrument, side, v)| Order {
-                id: OrderId(id),
-                owner: AccountId(owner),
-                instrument,
-                side,
-                price: v[0],
-                quantity: v[1],
-                remaining: v[2],
-                escrow: v[3],
-                placed_at: TimestampMs(v[4]),
-            })
-    }
-
-    fn trade() -> impl Strategy<Value = Trade> {
-        (
-            any::<[u64; 4]>(),
-            instrument(),
-            any::<[u8; 32]>(),
-            any::<[u8; 32]>(),
-            proptest::option::of(side()),
-        )
-            .prop_map(|(v, instrument, buyer, seller, taker_side)| Trade {
-                id: TradeId(v[0]),
-                instrument,
-                price: v[1],
-                quantity: v[2],
-                buyer: AccountId(buyer),
-                seller: AccountId(seller),
-                taker_side,
-                time: TimestampMs(v[3]),
-            })
-    }
-
-    /// Flips one byte or cuts the tail: the decoders must then agree with
-    /// BCS (both reject, or both give the same record).
-    fn mangle(mut b: Vec<u8>, at: usize, byte: u8, cut: usize) -> Vec<u8> {
-        if !b.is_empty() {
-            let i = at % b.len();
-            b[i] = byte;
-        }
-        b.truncate(b.len().saturating_sub(cut));
-        b
-    }
-
-    proptest! {
-        #[test]
-        fn order_encoding_is_exactly_bcs_and_decodes_back(o in order()) {
-            let bytes = enc_order(&o);
-            prop_assert_eq!(&bytes, &codec::encode(&o));
-            prop_assert_eq!(dec_order(&bytes).ok(), Some(o));
-        }
-
-        #[test]
-        fn trade_encoding_is_exactly_bcs_and_decodes_back(t in trade()) {
-            let bytes = enc_trade(&t);
-            prop_assert_eq!(&bytes, &codec::encode(&t));
-            prop_assert_eq!(dec_trade(&bytes).ok(), Some(t));
-        }
-
-        #[test]
-        fn holding_encoding_is_exactly_bcs_and_decodes_back(balance in any::<u64>(), escrow in any::<u64>(), cut in 0usize..17) {
-            let h = Holding { balance, escrow };
-            let bytes = enc_holding(&h);
-            prop_assert_eq!(&bytes, &codec::encode(&h));
-            prop_assert_eq!(dec_holding(&bytes).ok(), Some(h));
-            let short = &bytes[..16 - cut.min(16)];
-            prop_assert_eq!(dec_holding(short).ok(), dec_bcs::<Holding>(short).ok());
-        }
-
-        #[test]
-        fn order_decoder_agrees_with_bcs_on_mangled_bytes(
-            o in order(), at in any::<usize>(), byte in any::<u8>(), cut in 0usize..3
-        ) {
-            let b = mangle(enc_order(&o), at, byte, cut);
-            prop_assert_eq!(dec_order(&b).ok(), dec_bcs::<Order>(&b).ok());
-        }
-
-        #[test]
-        fn trade_decoder_agrees_with_bcs_on_mangled_bytes(
-            t in trade(), at in any::<usize>(), byte in any::<u8>(), cut in 0usize..3
-        ) {
-            let b = mangle(enc_trade(&t), at, byte, cut);
-            prop_assert_eq!(dec_trade(&b).ok(), dec_bcs::<Trade>(&b).ok());
-        }
-    }
 }
