@@ -258,3 +258,25 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The write-back's first sort key never contradicts the order of
+        /// the keys (and so of their state keys).
+        #[test]
+        fn rank_never_contradicts_key_order(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), p in any::<u32>()) {
+            let (a, b) = (AccountId(a), AccountId(b));
+            if a.rank() < b.rank() {
+                prop_assert!(a < b);
+            }
+            let (x, y) = ((a, Asset::Allowance(PeriodId(p))), (b, Asset::Token));
+            if x.rank() < y.rank() {
+                prop_assert!(x < y);
+            }
+        }
+    }
+}
