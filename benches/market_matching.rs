@@ -25,7 +25,7 @@ use carbon_ledger::{
     AccountId, ChainId, GenesisConfig, Nonce, Payload, PublicKey, StateView, TimestampMs,
     Transaction, TxBody, WriteSet, verify_batch,
 };
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use ed25519_dalek::SigningKey;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -191,25 +191,34 @@ fn incoming() -> Vec<(u16, MarketTx)> {
         .collect()
 }
 
-fn bench_matching(c: &mut Criterion) {
-    let state = book_state();
-    let orders: Vec<(AccountId, MarketTx)> = incoming()
+/// The timed batch: the orders through `market::apply` on one context
+/// (the writes accumulate in memory, as within a block), then
+/// `Ctx::finish` (the write-back); the number of records written. Not
+/// inlined, so that a profiler can count it alone (see `main`).
+#[inline(never)]
+fn place_batch(state: &MemState, orders: &[(AccountId, MarketTx)]) -> usize {
+    let mut cx = Ctx::new(state, TimestampMs(T0 + 1));
+    for (t, tx) in orders {
+        market::apply(&mut cx, t, tx).expect("bench orders are valid");
+    }
+    cx.finish().0.len()
+}
+
+fn matching_input() -> (MemState, Vec<(AccountId, MarketTx)>) {
+    let orders = incoming()
         .into_iter()
         .map(|(t, tx)| (acct(t), tx))
         .collect();
+    (book_state(), orders)
+}
+
+fn bench_matching(c: &mut Criterion) {
+    let (state, orders) = matching_input();
     let mut g = c.benchmark_group("market_matching");
     g.sample_size(10);
     g.throughput(Throughput::Elements(BATCH as u64));
     g.bench_function("place_1000_into_10000_book", |b| {
-        b.iter(|| {
-            // One context for the batch: the writes accumulate in memory,
-            // as within a block.
-            let mut cx = Ctx::new(&state, TimestampMs(T0 + 1));
-            for (t, tx) in &orders {
-                market::apply(&mut cx, t, tx).expect("bench orders are valid");
-            }
-            black_box(cx.finish().0.len())
-        })
+        b.iter(|| black_box(place_batch(&state, &orders)))
     });
     let floor: BTreeMap<(u64, u64), u64> = (0..RESTING as u64)
         .map(|i| ((4_500 + i % 1_000, i), i))
@@ -325,4 +334,23 @@ fn bench_block(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_matching, bench_block);
-criterion_main!(benches);
+
+/// `criterion_main!`, except that with `CARBON_PROFILE_BATCHES=n` it runs
+/// the matching batch `n` times and exits, for an instruction count
+/// that does not depend on the machine's load:
+/// `CARBON_PROFILE_BATCHES=5 valgrind --tool=callgrind
+/// --toggle-collect='market_matching::place_batch' <bench binary>`.
+fn main() {
+    if let Some(n) = std::env::var("CARBON_PROFILE_BATCHES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        let (state, orders) = matching_input();
+        for _ in 0..n {
+            black_box(place_batch(&state, &orders));
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

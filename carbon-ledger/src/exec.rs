@@ -373,6 +373,13 @@ impl StateView for MemState {
         Ok(self.map.get(key).cloned())
     }
 
+    fn get_into(&self, key: &[u8], out: &mut Vec<u8>) -> Result<bool> {
+        Ok(crate::state::copy_into(
+            self.map.get(key).map(Vec::as_slice),
+            out,
+        ))
+    }
+
     fn scan_prefix(
         &self,
         prefix: &[u8],

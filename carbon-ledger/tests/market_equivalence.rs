@@ -8,9 +8,15 @@
 //! replaced it. Every block must reproduce the recorded digest byte for
 //! byte, and the audit invariants must hold after each block.
 //!
+//! Beside them, the `*_meaning.txt` vectors record what the blocks did
+//! whatever the state layout ([`Chain::meaning`]: receipts without their
+//! write costs, and the answers of the account and market queries after
+//! each block). A change of the key/value layout re-records the raw
+//! vectors only: the meaning vectors must pass unchanged before it does.
+//!
 //! Re-record (only for an intended change of behaviour, and say so in the
 //! CHANGELOG): `CARBON_WRITE_VECTORS=1 cargo test -p carbon-ledger --test
-//! market_equivalence`.
+//! market_equivalence --test market_scenario`.
 
 mod market_support;
 
@@ -28,8 +34,10 @@ const BLOCKS: u64 = 30;
 const MAX_TXS: usize = 30;
 
 /// One line per block (`seed block digest-of-writes-and-receipts`) and one
-/// per seed with the final state root.
-fn run(seed: u64) -> Vec<String> {
+/// per seed with the final state root; and, apart, one line per block
+/// with the chained [`Chain::meaning`] (what the blocks did, whatever the
+/// state layout).
+fn run(seed: u64) -> (Vec<String>, Vec<String>) {
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
@@ -37,6 +45,7 @@ fn run(seed: u64) -> Vec<String> {
     let ops = proptest::collection::vec(op(), 1..=MAX_TXS);
     let mut c = setup();
     let mut lines = Vec::new();
+    let mut meaning = Vec::new();
     for block in 0..BLOCKS {
         let batch = ops.new_tree(&mut runner).expect("strategy").current();
         let mut txs = Vec::new();
@@ -52,6 +61,8 @@ fn run(seed: u64) -> Vec<String> {
         c.state.apply(&out.writes);
         c.check_invariants();
         lines.push(format!("{seed} {block} {}", &digest.to_string()[..16]));
+        c.semantic = c.meaning(&c.semantic, &out.receipts);
+        meaning.push(format!("{seed} {block} {}", &c.semantic.to_string()[..16]));
     }
     let mut root = LtHash::new();
     for (k, v) in c.state.iter() {
@@ -65,13 +76,14 @@ fn run(seed: u64) -> Vec<String> {
             market_seq(&c.state, "order")
         );
     }
-    lines
+    (lines, meaning)
 }
 
 #[test]
 fn block_execution_reproduces_the_recorded_writes_receipts_and_roots() {
-    let got: Vec<String> = (0..RUNS).flat_map(run).collect();
-    check_vector("market_exec.txt", &got);
+    let (got, meaning): (Vec<_>, Vec<_>) = (0..RUNS).map(run).unzip();
+    check_vector("market_exec_meaning.txt", &meaning.concat());
+    check_vector("market_exec.txt", &got.concat());
 }
 
 /// The bench's way of calling the market: one [`Ctx`] for many
@@ -106,6 +118,8 @@ fn one_context_for_many_orders_reproduces_the_recorded_writes_and_events() {
         market::apply(&mut cx, &acct(who), &tx).expect("valid order");
     }
     let (writes, events) = cx.finish();
+    let meaning = Hash32::digest(&codec::encode(&events));
+    check_vector("market_one_context_meaning.txt", &[meaning.to_string()]);
     let writes: Vec<(Vec<u8>, Option<Vec<u8>>)> = writes
         .iter()
         .map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec)))

@@ -307,5 +307,6 @@ fn a_whole_compliance_period_with_fifty_enterprises() {
     c.check_invariants();
     // Byte for byte what the reference implementation (every record
     // through the state overlay) wrote and receipted for this scenario.
+    check_vector("market_scenario_meaning.txt", &[c.semantic.to_string()]);
     check_vector("market_scenario.txt", &[c.trace.to_string()]);
 }

@@ -131,4 +131,45 @@ proptest! {
         let want: Vec<(Vec<u8>, Vec<u8>)> = model.into_iter().collect();
         prop_assert_eq!(got, want);
     }
+
+    /// `StateView::get_into` (the market's reads into a reused buffer)
+    /// answers as `get` does, for every view: the store (the default
+    /// method), an in-memory state and an overlay with puts and deletes
+    /// (their own), whatever the buffer held before.
+    #[test]
+    fn reads_into_a_buffer_equal_plain_reads(
+        base in proptest::collection::vec((0u8..20, any::<u8>()), 0..20),
+        ops in proptest::collection::vec((0u8..20, proptest::option::of(any::<u8>())), 0..20),
+    ) {
+        use carbon_ledger::exec::MemState;
+        use carbon_ledger::{Overlay, StateView};
+        let key = |k: &u8| format!("p/{k:02}").into_bytes();
+        let mut w = WriteSet::new();
+        for (k, v) in &base {
+            w.put(key(k), vec![*v; usize::from(*v % 4)]);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(dir.path());
+        let (block, receipts) = next_block(&store, vec![], &w);
+        store.commit(&block, &receipts, &w).unwrap();
+        let mut mem = MemState::new();
+        mem.apply(&w);
+        let mut overlay = Overlay::new(&mem);
+        for (k, v) in &ops {
+            match v {
+                Some(v) => overlay.put(key(k), vec![*v]),
+                None => overlay.delete(key(k)),
+            }
+        }
+        let views: [&dyn StateView; 3] = [&store, &mem, &overlay];
+        let mut buf = b"left over".to_vec();
+        for view in views {
+            for k in 0u8..21 {
+                let plain = view.get(&key(&k)).unwrap();
+                let found = view.get_into(&key(&k), &mut buf).unwrap();
+                prop_assert_eq!(found, plain.is_some());
+                prop_assert_eq!(&buf, &plain.unwrap_or_default());
+            }
+        }
+    }
 }

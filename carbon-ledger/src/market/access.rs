@@ -7,12 +7,26 @@ use super::error::{Fail, MResult, MarketError, add};
 use super::events::MarketEvent;
 use super::keys;
 use super::records::{CreditRecord, Period};
-use super::types::{AccountRecord, Asset, Order, OrderId, PeriodId, Role};
+use super::types::{AccountRecord, Asset, Holding, Order, OrderId, PeriodId, Role};
 use crate::types::AccountId;
 
-/// A balance or escrow record: absent when zero.
-fn nonzero(v: u64) -> Option<u64> {
-    (v != 0).then_some(v)
+/// A holding record: absent when both balance and escrow are zero.
+fn stored(h: Holding) -> Option<Holding> {
+    (h != Holding::default()).then_some(h)
+}
+
+/// Takes `amount` from a holding's balance, or fails as insufficient.
+fn debit_from(h: &mut Holding, asset: &Asset, amount: u64) -> MResult<()> {
+    let Some(left) = h.balance.checked_sub(amount) else {
+        return Err(MarketError::Insufficient {
+            asset: *asset,
+            need: amount,
+            have: h.balance,
+        }
+        .into());
+    };
+    h.balance = left;
+    Ok(())
 }
 
 impl Ctx<'_> {
@@ -51,47 +65,55 @@ impl Ctx<'_> {
             .t
             .bal
             .get(self.base, &(*a, *asset))?
-            .copied()
-            .unwrap_or(0))
+            .map_or(0, |h| h.balance))
+    }
+
+    /// Changes `a`'s holding of `asset` with `f` (a record at zero is
+    /// deleted).
+    fn holding<T>(
+        &mut self,
+        a: &AccountId,
+        asset: &Asset,
+        f: impl FnOnce(&mut Holding) -> MResult<T>,
+    ) -> MResult<T> {
+        let slot = self.t.bal.write(self.base, &(*a, *asset), self.tx)?;
+        let mut h = slot.unwrap_or_default();
+        let out = f(&mut h)?;
+        *slot = stored(h);
+        Ok(out)
     }
 
     pub(crate) fn credit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let slot = self.t.bal.write(self.base, &(*a, *asset), self.tx)?;
-        *slot = nonzero(add(slot.unwrap_or(0), amount)?);
-        Ok(())
+        self.holding(a, asset, |h| {
+            h.balance = add(h.balance, amount)?;
+            Ok(())
+        })
     }
 
     pub(crate) fn debit(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let slot = self.t.bal.write(self.base, &(*a, *asset), self.tx)?;
-        let have = slot.unwrap_or(0);
-        let left = have.checked_sub(amount).ok_or(MarketError::Insufficient {
-            asset: *asset,
-            need: amount,
-            have,
-        })?;
-        *slot = nonzero(left);
-        Ok(())
+        self.holding(a, asset, |h| debit_from(h, asset, amount))
     }
 
     /// Moves `amount` from the balance into escrow.
     pub(crate) fn lock(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        self.debit(a, asset, amount)?;
-        let slot = self.t.esc.write(self.base, &(*a, *asset), self.tx)?;
-        *slot = nonzero(add(slot.unwrap_or(0), amount)?);
-        Ok(())
+        self.holding(a, asset, |h| {
+            debit_from(h, asset, amount)?;
+            h.escrow = add(h.escrow, amount)?;
+            Ok(())
+        })
     }
 
     /// Takes `amount` out of escrow (to settle or to return).
     pub(crate) fn unlock(&mut self, a: &AccountId, asset: &Asset, amount: u64) -> MResult<()> {
-        let slot = self.t.esc.write(self.base, &(*a, *asset), self.tx)?;
-        let left = slot.unwrap_or(0).checked_sub(amount).ok_or_else(|| {
-            Fail::Fatal(crate::store::corrupt(
-                "market escrow".into(),
-                "escrow below an order's lock",
-            ))
-        })?;
-        *slot = nonzero(left);
-        Ok(())
+        self.holding(a, asset, |h| {
+            h.escrow = h.escrow.checked_sub(amount).ok_or_else(|| {
+                Fail::Fatal(crate::store::corrupt(
+                    "market escrow".into(),
+                    "escrow below an order's lock",
+                ))
+            })?;
+            Ok(())
+        })
     }
 
     /// Global counters of an asset.

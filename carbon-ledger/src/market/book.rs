@@ -34,9 +34,9 @@ pub(crate) fn require_trader(
     inst: &Instrument,
     side: Side,
 ) -> MResult<()> {
-    let (frozen, role) = cx
-        .standing(actor)?
-        .ok_or(MarketError::NotRegistered(*actor))?;
+    let Some((frozen, role)) = cx.standing(actor)? else {
+        return Err(MarketError::NotRegistered(*actor).into());
+    };
     if frozen {
         return Err(MarketError::Frozen(*actor).into());
     }
@@ -132,13 +132,16 @@ fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {
             break;
         }
         let lk = (inst, opp, best);
-        let queue: Vec<OrderId> = cx.t.lvl.get(cx.base, &lk)?.cloned().unwrap_or_default();
+        // The level's queue does not change while it is matched (only
+        // the consumed head is dropped, below), so it is read in place.
+        let len = cx.t.lvl.get(cx.base, &lk)?.map_or(0, Vec::len);
         let mut consumed = 0;
-        for id in &queue {
+        for i in 0..len {
             if taker.remaining == 0 {
                 break;
             }
-            let mut maker = load(cx, *id)?;
+            let id = queued(cx, &lk, i)?;
+            let mut maker = load(cx, id)?;
             if maker.owner == taker.owner {
                 release(cx, &maker)?;
                 cx.emit(MarketEvent::OrderCancelled {
@@ -178,7 +181,7 @@ fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {
                 cx.put_order(maker.id, Some(maker));
             }
         }
-        if consumed == queue.len() {
+        if consumed == len {
             cx.t.lvl.put(lk, None, cx.tx);
             if let Some(prices) = cx.t.px.write(cx.base, &pk, cx.tx)? {
                 match taker.side {
@@ -187,8 +190,10 @@ fn match_order(cx: &mut Ctx, taker: &mut Order, fee_bps: u64) -> MResult<()> {
                 }
             }
             prices_changed = true;
-        } else if consumed > 0 {
-            cx.t.lvl.put(lk, Some(queue[consumed..].to_vec()), cx.tx);
+        } else if consumed > 0
+            && let Some(queue) = cx.t.lvl.write(cx.base, &lk, cx.tx)?
+        {
+            queue.drain(..consumed);
         }
     }
     if prices_changed {
@@ -202,6 +207,19 @@ fn drop_if_empty<T>(slot: &mut Option<Vec<T>>) {
     if slot.as_ref().is_some_and(Vec::is_empty) {
         *slot = None;
     }
+}
+
+/// The `i`-th order id queued at a level.
+fn queued(cx: &mut Ctx, lk: &(Instrument, Side, u64), i: usize) -> MResult<OrderId> {
+    cx.t.lvl
+        .get(cx.base, lk)?
+        .and_then(|q| q.get(i).copied())
+        .ok_or_else(|| {
+            Fail::Fatal(crate::store::corrupt(
+                format!("price level {lk:?}"),
+                "changed while matched",
+            ))
+        })
 }
 
 fn load(cx: &mut Ctx, id: OrderId) -> MResult<Order> {

@@ -3,8 +3,8 @@
 //! for a whole block of them (the executor opens and closes one
 //! transaction at a time inside the same context).
 //!
-//! The records the order path touches (accounts, nonces, balances and
-//! escrow, sequences, orders, price lists and level queues, per-account
+//! The records the order path touches (accounts, nonces, holdings
+//! (balance and escrow), sequences, orders, price lists and level queues, per-account
 //! order lists, instrument and day statistics, trades, periods) are kept
 //! decoded in typed caches ([`super::table`]): read from the base once,
 //! changed in place, encoded and written once at the end. Everything else
@@ -19,13 +19,12 @@ use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
 use super::records::Period;
-use super::table::{
-    Table, Write, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list,
-};
+use super::table::{Table, Write};
 use super::types::{
-    AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
-    Trade,
+    AccountRecord, Asset, DayStats, Holding, Instrument, InstrumentStats, Order, OrderId, PeriodId,
+    Side, Trade,
 };
+use super::wire::{self, dec_bcs, dec_u64, dec_u64_list, enc_bcs as enc, enc_u64, enc_u64_list};
 use crate::codec;
 use crate::genesis::{KEY_REGULATOR, PREFIX_PARAM};
 use crate::state::{StateView, WriteSet};
@@ -66,8 +65,7 @@ pub(crate) struct Tables {
     pub(crate) raw: Table<Vec<u8>, Vec<u8>>,
     pub(crate) nonce: Table<AccountId, u64>,
     pub(crate) acct: Table<AccountId, AccountRecord>,
-    pub(crate) bal: Table<(AccountId, Asset), u64>,
-    pub(crate) esc: Table<(AccountId, Asset), u64>,
+    pub(crate) bal: Table<(AccountId, Asset), Holding>,
     pub(crate) seq: Table<&'static str, u64>,
     pub(crate) order: Table<OrderId, Order>,
     pub(crate) aord: Table<AccountId, Vec<OrderId>>,
@@ -92,7 +90,7 @@ macro_rules! each_table {
     }};
     ($mode:tt $t:expr, |$x:ident| $body:expr) => {
         each_table!(@ $mode $t, |$x| $body,
-            acct aord bal day esc inst lvl nonce order period px seq trade raw)
+            acct aord bal day inst lvl nonce order period px seq trade raw)
     };
 }
 
@@ -102,16 +100,19 @@ impl Tables {
             raw: Table::new(Clone::clone, Clone::clone, |b| Ok(b.to_vec())),
             nonce: Table::new(keys::nonce, enc_u64, dec_u64),
             acct: Table::new(keys::account, enc, dec_bcs),
-            bal: Table::new(|k| keys::balance(&k.0, &k.1), enc_u64, dec_u64),
-            esc: Table::new(|k| keys::escrow(&k.0, &k.1), enc_u64, dec_u64),
+            bal: Table::new(
+                |k| keys::balance(&k.0, &k.1),
+                wire::enc_holding,
+                wire::dec_holding,
+            ),
             seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
-            order: Table::new(|k| keys::order(*k), enc, dec_bcs),
+            order: Table::new(|k| keys::order(*k), wire::enc_order, wire::dec_order),
             aord: Table::new(keys::account_orders, enc_ids, dec_ids),
             px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_u64_list),
             lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_ids),
             inst: Table::new(keys::instrument, enc, dec_bcs),
             day: Table::new(|k| keys::day(&k.0, k.1), enc, dec_bcs),
-            trade: Table::new(|k| keys::trade(*k), enc, dec_bcs),
+            trade: Table::new(|k| keys::trade(*k), wire::enc_trade, wire::dec_trade),
             period: Table::new(|k| keys::period(*k), enc, dec_bcs),
         }
     }

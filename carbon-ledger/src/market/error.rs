@@ -159,12 +159,21 @@ impl From<crate::Error> for Fail {
 /// Result of a market step.
 pub type MResult<T> = Result<T, Fail>;
 
+/// `Some` as `Ok`, `None` as an overflow. (Not `ok_or`: that builds and
+/// drops an error on every success, measurably on the order path.)
+pub(crate) fn or_overflow<T>(v: Option<T>) -> MResult<T> {
+    match v {
+        Some(v) => Ok(v),
+        None => Err(Fail::Tx(MarketError::Overflow)),
+    }
+}
+
 /// Checked addition as a market result.
 pub(crate) fn add(a: u64, b: u64) -> MResult<u64> {
-    a.checked_add(b).ok_or(Fail::Tx(MarketError::Overflow))
+    or_overflow(a.checked_add(b))
 }
 
 /// Checked multiplication as a market result.
 pub(crate) fn mul(a: u64, b: u64) -> MResult<u64> {
-    a.checked_mul(b).ok_or(Fail::Tx(MarketError::Overflow))
+    or_overflow(a.checked_mul(b))
 }

@@ -1,7 +1,7 @@
 //! Escrow arithmetic of orders: the fee, what an order locks, and what
 //! each fill releases.
 
-use super::error::{MResult, MarketError, add, mul};
+use super::error::{MResult, add, mul, or_overflow};
 use super::types::{Asset, Instrument, Order, Side};
 
 /// Fee on a trade value, rounded down.
@@ -42,10 +42,7 @@ pub(crate) fn draw(order: &mut Order, q: u64, fee_bps: u64) -> MResult<u64> {
             Side::Buy => buy_lock(q, order.price, fee_bps)?,
         }
     };
-    order.escrow = order
-        .escrow
-        .checked_sub(part)
-        .ok_or(MarketError::Overflow)?;
+    order.escrow = or_overflow(order.escrow.checked_sub(part))?;
     order.remaining -= q;
     Ok(part)
 }

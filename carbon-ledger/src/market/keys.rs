@@ -6,8 +6,7 @@
 //! |---|---|
 //! | `mk/acct/` account | [`super::AccountRecord`] |
 //! | `mk/nonce/` account | next nonce (u64) |
-//! | `mk/bal/` account asset | balance (u64); absent = 0 |
-//! | `mk/esc/` account asset | locked in orders and agreements (u64) |
+//! | `mk/bal/` account asset | [`super::Holding`]: balance and escrow (locked in orders and agreements); absent = both 0 |
 //! | `mk/supply/` asset | [`super::Supply`] |
 //! | `mk/seq/` name | last id handed out (u64) |
 //! | `mk/order/` id | [`super::Order`] |
@@ -75,10 +74,6 @@ pub(crate) fn balance(a: &AccountId, asset: &Asset) -> Vec<u8> {
     let (b, n) = asset_bytes(asset);
     k("bal/", &[&a.0, &b[..n]])
 }
-pub(crate) fn escrow(a: &AccountId, asset: &Asset) -> Vec<u8> {
-    let (b, n) = asset_bytes(asset);
-    k("esc/", &[&a.0, &b[..n]])
-}
 pub(crate) fn supply(asset: &Asset) -> Vec<u8> {
     let (b, n) = asset_bytes(asset);
     k("supply/", &[&b[..n]])
@@ -139,11 +134,10 @@ pub(crate) fn activity(id: u64) -> Vec<u8> {
 /// Whether `key` is of a kind [`super::Ctx`] keeps in a typed cache (so
 /// it must be read and written through the typed accessors only).
 pub(crate) fn is_cached(key: &[u8]) -> bool {
-    const CACHED: [&[u8]; 13] = [
+    const CACHED: [&[u8]; 12] = [
         b"mk/nonce/",
         b"mk/acct/",
         b"mk/bal/",
-        b"mk/esc/",
         b"mk/seq/",
         b"mk/order/",
         b"mk/aord/",

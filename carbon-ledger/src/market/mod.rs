@@ -9,9 +9,11 @@
 //! nonces is [`crate::exec`]; the key layout is in [`keys`]; the
 //! parameters in [`params`]; public market data in [`query`].
 //!
-//! Determinism: no maps are iterated in anything written (lists are
-//! `Vec`s in a defined order, state keys are fixed-width; the context's
-//! caches are `BTreeMap`s written back into an ordered `WriteSet`), amounts are
+//! Determinism: no map is iterated in map order into anything written
+//! (lists are `Vec`s in a defined order, state keys are fixed-width; the
+//! context's caches are hash maps used for lookups only, whose written
+//! records are sorted by key and collected into an ordered `WriteSet`),
+//! amounts are
 //! integers with checked arithmetic (an overflow fails the operation with
 //! [`MarketError::Overflow`]), and time is the agreed block time.
 
@@ -33,6 +35,7 @@ mod table;
 mod trade;
 mod tx;
 mod types;
+mod wire;
 
 pub use book::{MAX_LEVEL_ORDERS, MAX_LEVELS, MAX_OPEN_ORDERS};
 pub use compliance::MAX_ALLOCATIONS;
@@ -46,9 +49,9 @@ pub use records::{
 };
 pub use tx::{Emissions, Gas, MarketTx};
 pub use types::{
-    AccountRecord, AccountStatus, ActivityId, AgreementId, Asset, DAY_MS, DayStats, Instrument,
-    InstrumentStats, Order, OrderId, PeriodId, ProjectId, Role, Side, Trade, TradeId, day_of,
-    platform_account,
+    AccountRecord, AccountStatus, ActivityId, AgreementId, Asset, DAY_MS, DayStats, Holding,
+    Instrument, InstrumentStats, Order, OrderId, PeriodId, ProjectId, Role, Side, Trade, TradeId,
+    day_of, platform_account,
 };
 
 use crate::state::StateView;

@@ -11,8 +11,8 @@ use super::keys;
 use super::read;
 use super::records::{Agreement, Compliance, CreditRecord, Period, Project};
 use super::types::{
-    AccountRecord, Asset, DayStats, Instrument, InstrumentStats, Order, OrderId, PeriodId, Side,
-    Trade, TradeId,
+    AccountRecord, Asset, DayStats, Holding, Instrument, InstrumentStats, Order, OrderId, PeriodId,
+    Side, Trade, TradeId,
 };
 use crate::error::{QueryError, Result};
 use crate::state::StateView;
@@ -61,14 +61,20 @@ pub fn nonce(v: &(impl StateView + ?Sized), a: &AccountId) -> Result<u64> {
     Ok(read(v, &keys::nonce(a))?.unwrap_or(0))
 }
 
+/// An account's holding of an asset: its balance and escrow (zero if
+/// it has none).
+pub fn holding(v: &(impl StateView + ?Sized), a: &AccountId, asset: &Asset) -> Result<Holding> {
+    Ok(read(v, &keys::balance(a, asset))?.unwrap_or_default())
+}
+
 /// Spendable balance.
 pub fn balance(v: &(impl StateView + ?Sized), a: &AccountId, asset: &Asset) -> Result<u64> {
-    Ok(read(v, &keys::balance(a, asset))?.unwrap_or(0))
+    Ok(holding(v, a, asset)?.balance)
 }
 
 /// Locked in open orders and proposed agreements.
 pub fn escrow(v: &(impl StateView + ?Sized), a: &AccountId, asset: &Asset) -> Result<u64> {
-    Ok(read(v, &keys::escrow(a, asset))?.unwrap_or(0))
+    Ok(holding(v, a, asset)?.escrow)
 }
 
 /// Global counters of an asset.

@@ -5,15 +5,21 @@
 //! transaction's changes, and lists the keys the open transaction wrote
 //! (receipts count them).
 //!
-//! Determinism: the cache is a `BTreeMap` (iterated in key order), and
+//! Determinism: the cache is a hash map with a fixed (seedless) hasher,
+//! used for lookups only: nothing iterates it in map order into anything
+//! hashed. The write-back sorts the written records by key first, and
 //! the block's writes are a [`WriteSet`](crate::state::WriteSet), whose
-//! content does not depend on the order it is filled in.
+//! content does not depend on the order it is filled in either.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
 
-use super::error::{Fail, MResult};
-use crate::state::{MAX_VALUE_BYTES, StateView};
+use rustc_hash::FxHashMap;
+
+use super::error::MResult;
+use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
+use crate::state::StateView;
+use crate::types::AccountId;
 
 /// One cached record.
 #[derive(Clone)]
@@ -35,105 +41,88 @@ pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
 
 /// The cache of one record kind, keyed natively.
 pub(crate) struct Table<K, V> {
-    map: BTreeMap<K, Slot<V>>,
+    map: FxHashMap<K, Slot<V>>,
     /// The open transaction's first write of each key: the key and its
     /// slot before (`None`: it was not cached).
     undo: Vec<(K, Option<Slot<V>>)>,
     key: fn(&K) -> Vec<u8>,
     enc: fn(&V) -> Vec<u8>,
     dec: fn(&[u8]) -> MResult<V>,
+    /// Reused for the bytes of every base read.
+    buf: Vec<u8>,
 }
 
-/// Decodes a stored BCS record (a record that does not decode is a
-/// corrupt state, fatal to the block).
-pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
-    crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
-}
-
-/// Encodes a record as BCS (the one canonical encoding; presized so small
-/// records do not reallocate).
-pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
-    bcs::serialize_into(&mut out, v)
-        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
-    out
-}
-
-/// BCS of a `u64`: 8 bytes little-endian.
-pub(crate) fn enc_u64(v: &u64) -> Vec<u8> {
-    v.to_le_bytes().to_vec()
-}
-
-/// Decodes a BCS `u64` (exactly 8 bytes; anything else fails as BCS does).
-pub(crate) fn dec_u64(b: &[u8]) -> MResult<u64> {
-    match <[u8; 8]>::try_from(b) {
-        Ok(a) => Ok(u64::from_le_bytes(a)),
-        Err(_) => dec_bcs(b),
+/// A cheap first sort key of a cache key, consistent with its `Ord`
+/// (`a.rank() < b.rank()` implies `a < b`; equal ranks fall back to
+/// `Ord`): the write-back sorts thousands of keys, and a 32-byte account
+/// compares far more slowly than its first 8 bytes.
+pub(crate) trait Rank {
+    /// The first sort key (default: none, `Ord` decides).
+    fn rank(&self) -> u64 {
+        0
     }
 }
 
-/// BCS of a list of `u64`s (or of newtypes of one): ULEB128 length, then
-/// each 8 bytes little-endian.
-pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(5 + 8 * items.len());
-    let mut n = items.len() as u64;
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
+impl Rank for AccountId {
+    fn rank(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[..8]);
+        u64::from_be_bytes(b)
     }
-    for x in items {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out
 }
 
-/// Decodes a BCS list of `u64`s. The common case — a minimal ULEB128
-/// length followed by exactly that many 8-byte items — is read directly;
-/// anything else goes to the BCS decoder, which accepts or rejects it
-/// (so the result is always the one BCS gives).
-pub(crate) fn dec_u64_list(b: &[u8]) -> MResult<Vec<u64>> {
-    let mut n: u64 = 0;
-    for (i, byte) in b.iter().take(5).enumerate() {
-        n |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            let body = &b[i + 1..];
-            let minimal = i == 0 || *byte != 0;
-            if minimal && n <= i32::MAX as u64 && body.len() as u64 == n * 8 {
-                return Ok(body
-                    .chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().expect("invariant: chunks of 8")))
-                    .collect());
-            }
-            break;
-        }
+impl Rank for (AccountId, Asset) {
+    fn rank(&self) -> u64 {
+        self.0.rank()
     }
-    dec_bcs(b)
 }
 
-impl<K: Ord + Clone, V: Clone> Table<K, V> {
-    /// An empty cache: `key` builds a record's state key, `enc`/`dec`
-    /// are its value codec.
+impl Rank for u64 {
+    fn rank(&self) -> u64 {
+        *self
+    }
+}
+
+impl Rank for OrderId {
+    fn rank(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Rank for PeriodId {
+    fn rank(&self) -> u64 {
+        u64::from(self.0)
+    }
+}
+
+impl Rank for Vec<u8> {}
+impl Rank for &'static str {}
+impl Rank for Instrument {}
+impl Rank for (Instrument, Side) {}
+impl Rank for (Instrument, Side, u64) {}
+impl Rank for (Instrument, u64) {}
+
+impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
+    /// An empty cache: `key` builds a record's state key (its byte order
+    /// must be the order of `K`), `enc`/`dec` are its value codec.
     pub(crate) fn new(
         key: fn(&K) -> Vec<u8>,
         enc: fn(&V) -> Vec<u8>,
         dec: fn(&[u8]) -> MResult<V>,
     ) -> Self {
         Table {
-            map: BTreeMap::new(),
+            map: FxHashMap::default(),
             undo: Vec::new(),
             key,
             enc,
             dec,
+            buf: Vec::new(),
         }
     }
 
     fn slot<'t>(
-        map: &'t mut BTreeMap<K, Slot<V>>,
+        map: &'t mut FxHashMap<K, Slot<V>>,
+        buf: &mut Vec<u8>,
         k: &K,
         base: &dyn StateView,
         key: fn(&K) -> Vec<u8>,
@@ -143,9 +132,9 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
             Entry::Occupied(o) => Ok(o.into_mut()),
             Entry::Vacant(v) => {
                 let kb = key(k);
-                let val = match base.get(&kb)? {
-                    Some(b) => Some(dec(&b)?),
-                    None => None,
+                let val = match base.get_into(&kb, buf)? {
+                    true => Some(dec(buf)?),
+                    false => None,
                 };
                 Ok(v.insert(Slot {
                     val,
@@ -159,16 +148,18 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
 
     /// The value of `k` (read from `base` on first touch).
     pub(crate) fn get(&mut self, base: &dyn StateView, k: &K) -> MResult<Option<&V>> {
-        Ok(Self::slot(&mut self.map, k, base, self.key, self.dec)?
-            .val
-            .as_ref())
+        Ok(
+            Self::slot(&mut self.map, &mut self.buf, k, base, self.key, self.dec)?
+                .val
+                .as_ref(),
+        )
     }
 
     /// The value of `k` if cached, without reading the base.
     pub(crate) fn cached<Q>(&self, k: &Q) -> Option<Option<&V>>
     where
         K: std::borrow::Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
         self.map.get(k).map(|s| s.val.as_ref())
     }
@@ -182,7 +173,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         k: &K,
         tx: u32,
     ) -> MResult<&mut Option<V>> {
-        let slot = Self::slot(&mut self.map, k, base, self.key, self.dec)?;
+        let slot = Self::slot(&mut self.map, &mut self.buf, k, base, self.key, self.dec)?;
         if tx != 0 && slot.tx != tx {
             self.undo.push((k.clone(), Some(slot.clone())));
             slot.tx = tx;
@@ -252,11 +243,18 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
 
     /// Appends every written record, encoded, in key order.
     pub(crate) fn write_back(self, out: &mut Vec<Write>) {
-        for (k, s) in self.map {
-            if s.written {
-                let key = s.key.unwrap_or_else(|| (self.key)(&k));
-                out.push((key, s.val.as_ref().map(self.enc)));
-            }
+        let mut map = self.map;
+        let mut written: Vec<(u64, &K, &mut Slot<V>)> = Vec::with_capacity(map.len());
+        written.extend(
+            map.iter_mut()
+                .filter(|(_, s)| s.written)
+                .map(|(k, s)| (k.rank(), k, s)),
+        );
+        written.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        out.reserve(written.len());
+        for (_, k, s) in written {
+            let key = s.key.take().unwrap_or_else(|| (self.key)(k));
+            out.push((key, s.val.as_ref().map(self.enc)));
         }
     }
 }
@@ -264,56 +262,21 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec;
-
-    #[test]
-    fn fast_encoders_are_exactly_bcs() {
-        for n in [0usize, 1, 127, 128, 300, 20_000] {
-            let v: Vec<u64> = (0..n as u64).map(|i| i * 0x0101_0101_0101).collect();
-            assert_eq!(
-                enc_u64_list(v.iter().copied()),
-                codec::encode(&v),
-                "{n} items"
-            );
-        }
-        for x in [0u64, 1, u64::MAX, 0x1234_5678_9abc] {
-            assert_eq!(enc_u64(&x), codec::encode(&x));
-            assert_eq!(dec_u64(&enc_u64(&x)).ok(), Some(x));
-        }
-        assert!(dec_u64(&[1, 2, 3]).is_err());
-        assert!(dec_u64(&[0; 9]).is_err());
-        for n in [0usize, 1, 127, 128, 300] {
-            let v: Vec<u64> = (0..n as u64)
-                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
-                .collect();
-            assert_eq!(dec_u64_list(&codec::encode(&v)).ok(), Some(v));
-        }
-        let rec = (7u32, String::from("name"), Some(3u64));
-        assert_eq!(enc_bcs(&rec), codec::encode(&rec));
-    }
-}
-
-#[cfg(test)]
-mod list_decoding {
-    use super::*;
     use proptest::prelude::*;
 
     proptest! {
-        /// On any bytes, the fast list decoder accepts exactly what BCS
-        /// accepts, with the same value.
+        /// The write-back's first sort key never contradicts the order of
+        /// the keys (and so of their state keys).
         #[test]
-        fn fast_list_decoder_agrees_with_bcs(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
-            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
-            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
-        }
-
-        #[test]
-        fn fast_list_decoder_agrees_with_bcs_on_lists(v in proptest::collection::vec(any::<u64>(), 0..40), cut in 0usize..8) {
-            let mut bytes = crate::codec::encode(&v);
-            let n = bytes.len().saturating_sub(cut);
-            bytes.truncate(n);
-            let bcs: Option<Vec<u64>> = dec_bcs(&bytes).ok();
-            prop_assert_eq!(dec_u64_list(&bytes).ok(), bcs);
+        fn rank_never_contradicts_key_order(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), p in any::<u32>()) {
+            let (a, b) = (AccountId(a), AccountId(b));
+            if a.rank() < b.rank() {
+                prop_assert!(a < b);
+            }
+            let (x, y) = ((a, Asset::Allowance(PeriodId(p))), (b, Asset::Token));
+            if x.rank() < y.rank() {
+                prop_assert!(x < y);
+            }
         }
     }
 }

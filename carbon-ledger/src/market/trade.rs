@@ -4,7 +4,7 @@
 use super::accounts::registered;
 use super::book::require_trader;
 use super::ctx::Ctx;
-use super::error::{MResult, MarketError, add, mul};
+use super::error::{MResult, MarketError, add, mul, or_overflow};
 use super::escrow::{buy_lock, fee};
 use super::events::MarketEvent;
 use super::keys;
@@ -40,10 +40,7 @@ pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
     let cost = add(value, fee_each)?;
     if f.buyer_locked > 0 {
         cx.unlock(&f.buyer, &Asset::Token, f.buyer_locked)?;
-        let refund = f
-            .buyer_locked
-            .checked_sub(cost)
-            .ok_or(MarketError::Overflow)?;
+        let refund = or_overflow(f.buyer_locked.checked_sub(cost))?;
         cx.credit(&f.buyer, &Asset::Token, refund)?;
     } else {
         cx.debit(&f.buyer, &Asset::Token, cost)?;
@@ -57,7 +54,7 @@ pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
     cx.credit(
         &f.seller,
         &Asset::Token,
-        value.checked_sub(fee_each).ok_or(MarketError::Overflow)?,
+        or_overflow(value.checked_sub(fee_each))?,
     )?;
     cx.credit(&platform_account(), &Asset::Token, add(fee_each, fee_each)?)?;
     let id = TradeId(cx.next_id("trade")?);
@@ -130,10 +127,10 @@ fn record(cx: &mut Ctx, t: &Trade) -> MResult<()> {
         d.low = d.low.min(t.price);
         d.close = t.price;
         d.volume = add(d.volume, t.quantity)?;
-        d.value = d
-            .value
-            .checked_add(u128::from(t.quantity) * u128::from(t.price))
-            .ok_or(MarketError::Overflow)?;
+        d.value = or_overflow(
+            d.value
+                .checked_add(u128::from(t.quantity) * u128::from(t.price)),
+        )?;
         d.trades = add(d.trades, 1)?;
     }
     cx.t.inst.put(t.instrument, Some(s), cx.tx);

@@ -142,6 +142,17 @@ pub enum AccountStatus {
     Approved(Role),
 }
 
+/// What an account has of one asset: spendable, and locked in its open
+/// orders and proposed agreements. One record per account and asset
+/// (`mk/bal/`), absent when both are zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holding {
+    /// Spendable.
+    pub balance: u64,
+    /// Locked (escrow).
+    pub escrow: u64,
+}
+
 /// An account registered with the market.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRecord {

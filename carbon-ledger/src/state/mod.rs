@@ -8,4 +8,4 @@ mod lthash;
 mod view;
 
 pub use lthash::{Change, LANES, LTHASH_BYTES, LtHash};
-pub use view::{Entry, MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, WriteSet};
+pub use view::{Entry, MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, WriteSet, copy_into};

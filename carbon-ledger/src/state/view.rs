@@ -18,6 +18,23 @@ pub trait StateView {
     /// The value at `key`, if any.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
 
+    /// The value at `key` copied into `out` (replacing its content), and
+    /// whether there is one: a read that reuses the caller's buffer
+    /// instead of allocating. The default goes through [`StateView::get`];
+    /// in-memory views copy straight from their own bytes.
+    fn get_into(&self, key: &[u8], out: &mut Vec<u8>) -> Result<bool> {
+        match self.get(key)? {
+            Some(v) => {
+                *out = v;
+                Ok(true)
+            }
+            None => {
+                out.clear();
+                Ok(false)
+            }
+        }
+    }
+
     /// Up to `limit` entries whose key starts with `prefix` and sorts after
     /// `start_after` (if given), in key order.
     fn scan_prefix(
@@ -102,6 +119,19 @@ impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for WriteSet {
     }
 }
 
+/// Copies `v` (if any) into `out`, replacing its content; whether there
+/// was a value. For [`StateView::get_into`] of views holding their bytes.
+pub fn copy_into(v: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    match v {
+        Some(v) => {
+            out.extend_from_slice(v);
+            true
+        }
+        None => false,
+    }
+}
+
 /// Buffered writes over a base view: reads see the buffer first. Nest one
 /// overlay per transaction over the block's overlay to undo a failed
 /// transaction by dropping it, or keep it with [`Overlay::absorb`].
@@ -150,6 +180,13 @@ impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
         match self.writes.get(key) {
             Some(v) => Ok(v.map(<[u8]>::to_vec)),
             None => self.base.get(key),
+        }
+    }
+
+    fn get_into(&self, key: &[u8], out: &mut Vec<u8>) -> Result<bool> {
+        match self.writes.get(key) {
+            Some(v) => Ok(copy_into(v, out)),
+            None => self.base.get_into(key, out),
         }
     }
 

@@ -59,6 +59,9 @@ pub struct Chain {
     /// Running digest of every committed block's writes and receipts
     /// (compared with recorded vectors).
     pub trace: Hash32,
+    /// Running [`Chain::meaning`] of every committed block: what the
+    /// blocks did, independent of the state layout.
+    pub semantic: Hash32,
 }
 
 impl Chain {
@@ -76,6 +79,7 @@ impl Chain {
             seeds: vec![REG],
             periods: Vec::new(),
             trace: Hash32::ZERO,
+            semantic: Hash32::ZERO,
         }
     }
 
@@ -116,6 +120,7 @@ impl Chain {
         let out = self.execute(txs);
         self.trace = block_digest(Some(&self.trace), &out);
         self.state.apply(&out.writes);
+        self.semantic = self.meaning(&self.semantic, &out.receipts);
         out.receipts
     }
 
@@ -278,6 +283,61 @@ impl Chain {
         {
             panic!("{e}");
         }
+    }
+
+    /// Digest, chained after `prev`, of what a block meant, whatever the
+    /// state layout: its receipts without their write costs (keys and
+    /// bytes written depend on the layout), and the answers of the
+    /// account and market queries on the state after it (accounts,
+    /// nonces, balances, escrow, open orders, credit, supply, depth,
+    /// instrument statistics, the trade list). Recorded beside the raw
+    /// vectors, so that a change of layout can show it changed nothing
+    /// else.
+    pub fn meaning(&self, prev: &Hash32, receipts: &[Receipt]) -> Hash32 {
+        let s = &self.state;
+        let mut b = prev.0.to_vec();
+        let costless: Vec<Receipt> = receipts
+            .iter()
+            .map(|r| Receipt {
+                cost: Default::default(),
+                ..r.clone()
+            })
+            .collect();
+        b.extend(codec::encode(&costless));
+        let assets = self.assets();
+        for a in self.accounts() {
+            b.extend(codec::encode(&query::account(s, &a).unwrap()));
+            b.extend(codec::encode(&query::nonce(s, &a).unwrap()));
+            for asset in &assets {
+                b.extend(codec::encode(&query::balance(s, &a, asset).unwrap()));
+                b.extend(codec::encode(&query::escrow(s, &a, asset).unwrap()));
+            }
+            b.extend(codec::encode(&query::open_orders(s, &a).unwrap()));
+            b.extend(codec::encode(&query::credit(s, &a).unwrap()));
+        }
+        for asset in &assets {
+            b.extend(codec::encode(&query::supply(s, asset).unwrap()));
+        }
+        let mut instruments = vec![Instrument::Offset];
+        instruments.extend(self.periods.iter().map(|p| Instrument::Allowance(*p)));
+        for i in &instruments {
+            for side in [Side::Buy, Side::Sell] {
+                b.extend(codec::encode(
+                    &query::depth(s, i, side, query::MAX_DEPTH).unwrap(),
+                ));
+            }
+            b.extend(codec::encode(&query::instrument(s, i).unwrap()));
+        }
+        let mut from = 1;
+        loop {
+            let page = query::trades(s, market::TradeId(from), query::MAX_TRADES).unwrap();
+            b.extend(codec::encode(&page));
+            if page.len() < query::MAX_TRADES {
+                break;
+            }
+            from += page.len() as u64;
+        }
+        Hash32::digest(&b)
     }
 
     pub fn role(&self, seed: u16) -> Option<Role> {
