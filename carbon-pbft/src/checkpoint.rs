@@ -35,14 +35,18 @@ impl Replica {
         let snapshot = self.snapshot(seq, app_digest, clients);
         let digest = checkpoint_digest(&snapshot);
         let (set, id) = self.epoch_of(seq);
+        // A replica that voted here before rolling back never signs a second
+        // digest for the same checkpoint.
+        let id = id.filter(|_| !self.own_votes.contains_key(&seq));
         let vote = id.map(|id| Signed::sign(set, &self.key, id, CheckpointVote { seq, digest }));
-        let msg = vote.clone().map(Message::Checkpoint);
         self.out.persist.push(Persist::Checkpoint {
             vote: vote.clone(),
             snapshot,
         });
-        self.own_checkpoints.insert(seq, (digest, msg.clone()));
-        if let (Some(vote), Some(msg)) = (vote, msg) {
+        self.own_digests.insert(seq, digest);
+        if let Some(vote) = vote {
+            let msg = Message::Checkpoint(vote.clone());
+            self.own_votes.insert(seq, msg.clone());
             self.broadcast(msg);
             if seq > self.low {
                 self.checkpoint_votes
@@ -173,7 +177,7 @@ impl Replica {
         }
         self.out.persist.push(Persist::Stable(proof.clone()));
         self.adopt_stable(proof);
-        if let Some((mine, _)) = self.own_checkpoints.get(&self.low) {
+        if let Some(mine) = self.own_digests.get(&self.low) {
             self.check_own_digest(*mine);
         }
         self.fetch_stable_if_needed();
@@ -203,19 +207,16 @@ impl Replica {
         self.to_execute = self.to_execute.split_off(&keep);
         self.checkpoint_votes = self.checkpoint_votes.split_off(&keep);
         self.awaiting_digest = self.awaiting_digest.split_off(&self.low);
-        self.own_checkpoints = self.own_checkpoints.split_off(&self.low);
+        self.own_digests = self.own_digests.split_off(&self.low);
+        self.own_votes = self.own_votes.split_off(&self.low);
         self.signed_votes.retain(|(_, s, _), _| *s > self.low);
     }
 
     /// Resend this replica's latest checkpoint vote so lagging peers can
     /// learn of stable checkpoints.
     pub(crate) fn retransmit_checkpoint(&mut self) {
-        let latest = self
-            .own_checkpoints
-            .values()
-            .rev()
-            .find_map(|(_, m)| m.clone());
-        if let Some(m) = latest {
+        if let Some((_, m)) = self.own_votes.last_key_value() {
+            let m = m.clone();
             self.broadcast(m);
         }
         self.relay_epoch_proofs();
@@ -234,11 +235,7 @@ impl Replica {
         if !proof.seq.0.is_multiple_of(self.cfg.checkpoint_interval) {
             return Err(PeerMisbehaved::Unexpected("checkpoint off a boundary").into());
         }
-        let set = self.epoch_of(proof.seq).0;
-        if proof.votes.iter().any(|v| v.epoch != set.epoch()) {
-            return Err(Ignored::OtherEpoch.into());
-        }
-        proof.verify(set)?;
+        self.verify_proof(&proof)?;
         self.advance_stable(proof);
         Ok(())
     }

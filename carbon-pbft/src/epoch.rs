@@ -202,10 +202,7 @@ impl Replica {
                 self.stable.seq == *b
                     && self.executed >= *b
                     && self.diverged.is_none()
-                    && self
-                        .own_checkpoints
-                        .get(b)
-                        .is_some_and(|(d, _)| *d == self.stable.digest)
+                    && self.own_digests.get(b) == Some(&self.stable.digest)
             }
             None => false,
         };

@@ -64,7 +64,8 @@ impl Replica {
             low,
             stable,
             awaiting_digest,
-            own_checkpoints,
+            own_digests,
+            own_votes,
             checkpoint_votes,
             fetching,
             diverged,
@@ -101,7 +102,7 @@ impl Replica {
         f.put(signed_votes);
         f.put(&(prepared, to_execute));
         f.put(&(next_seq, executed, low, stable));
-        f.put(&(awaiting_digest, own_checkpoints));
+        f.put(&(awaiting_digest, own_digests, own_votes));
         f.put(&(checkpoint_votes, fetching, diverged));
         f.put(&(clients, queue, queued, in_flight));
         f.put(&(

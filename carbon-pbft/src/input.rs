@@ -86,7 +86,12 @@ impl Replica {
         if self.request_deadline.is_some_and(|d| d <= now) {
             self.request_deadline = None;
             if self.view_active && !self.queue.is_empty() {
-                self.on_request_timer();
+                if self.diverged.is_some() || self.fetching.is_some() {
+                    // Its own state is what holds it back, not the primary.
+                    self.rearm_request_timer();
+                } else {
+                    self.on_request_timer();
+                }
             }
         }
         if self.view_change_deadline.is_some_and(|d| d <= now) {

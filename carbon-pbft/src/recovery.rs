@@ -60,7 +60,7 @@ impl Replica {
         if r.executed >= r.low
             && r.executed > SeqNo(0)
             && r.executed.0.is_multiple_of(k)
-            && !r.own_checkpoints.contains_key(&r.executed)
+            && !r.own_digests.contains_key(&r.executed)
         {
             let mut table: Vec<_> = r.clients.iter().map(|(c, i)| (*c, *i)).collect();
             table.sort();
@@ -68,7 +68,7 @@ impl Replica {
         }
         // A divergence found before the crash is found again: its own
         // digest at the stable checkpoint is in the log.
-        if let Some((mine, _)) = r.own_checkpoints.get(&r.low) {
+        if let Some(mine) = r.own_digests.get(&r.low) {
             let mine = *mine;
             r.check_own_digest(mine);
         }
@@ -132,9 +132,12 @@ impl Replica {
                 }
             }
             Persist::Checkpoint { vote, snapshot } => {
-                let digest = checkpoint_digest(&snapshot);
-                self.own_checkpoints
-                    .insert(snapshot.seq, (digest, vote.map(Message::Checkpoint)));
+                self.own_digests
+                    .insert(snapshot.seq, checkpoint_digest(&snapshot));
+                if let Some(vote) = vote {
+                    self.own_votes
+                        .insert(snapshot.seq, Message::Checkpoint(vote));
+                }
             }
             Persist::ValidatorSet { effective, set } => {
                 if set.epoch() != self.validators.epoch().saturating_add(1) {

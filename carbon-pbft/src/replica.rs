@@ -93,8 +93,12 @@ pub struct Replica {
     pub(crate) low: SeqNo,
     pub(crate) stable: CheckpointProof,
     pub(crate) awaiting_digest: BTreeMap<SeqNo, Vec<(ClientId, RequestId)>>,
-    /// This replica's checkpoint digests and the votes it sent for them.
-    pub(crate) own_checkpoints: BTreeMap<SeqNo, (Digest, Option<Message>)>,
+    /// This replica's own checkpoint digests (of its state as it is now:
+    /// an installed state replaces them).
+    pub(crate) own_digests: BTreeMap<SeqNo, Digest>,
+    /// The checkpoint votes it signed: at most one per sequence number,
+    /// ever, even when a rollback makes it compute another digest there.
+    pub(crate) own_votes: BTreeMap<SeqNo, Message>,
     pub(crate) checkpoint_votes:
         BTreeMap<SeqNo, BTreeMap<ReplicaId, Signed<crate::messages::CheckpointVote>>>,
     pub(crate) fetching: Option<SeqNo>,
@@ -173,7 +177,8 @@ impl Replica {
             low: SeqNo(0),
             stable: CheckpointProof::genesis(),
             awaiting_digest: BTreeMap::new(),
-            own_checkpoints: BTreeMap::new(),
+            own_digests: BTreeMap::new(),
+            own_votes: BTreeMap::new(),
             checkpoint_votes: BTreeMap::new(),
             fetching: None,
             diverged: None,
@@ -305,14 +310,31 @@ impl Replica {
     }
 }
 
-/// Verify `s` against `set`. A message signed in another epoch (one this
-/// replica has left, not reached, or never knew) is set aside as
-/// [`Ignored::OtherEpoch`], not held against its sender: only a bad
-/// signature in the epoch it claims is fault evidence.
+/// Verify `s` against `set`. A message that does not verify and says it
+/// was signed in another epoch (one this replica has left, not reached, or
+/// never knew) is set aside as [`Ignored::OtherEpoch`], not held against
+/// its sender. The epoch is an unsigned hint: it only classifies a failure,
+/// so altering it cannot make a genuine message fail.
 pub(crate) fn verify_in<T: Signable>(set: &ValidatorSet, s: &Signed<T>) -> Result<()> {
-    if s.epoch != set.epoch() {
-        return Err(Ignored::OtherEpoch.into());
+    match s.verify(set) {
+        Ok(()) => Ok(()),
+        Err(_) if s.epoch != set.epoch() => Err(Ignored::OtherEpoch.into()),
+        Err(e) => Err(e.into()),
     }
-    s.verify(set)?;
-    Ok(())
+}
+
+impl Replica {
+    /// Verify a stable-checkpoint proof against the set of its sequence
+    /// number's epoch; a failing proof whose votes say they were signed in
+    /// another epoch is [`Ignored::OtherEpoch`] (see [`verify_in`]).
+    pub(crate) fn verify_proof(&self, proof: &CheckpointProof) -> Result<()> {
+        let set = self.epoch_of(proof.seq).0;
+        match proof.verify(set) {
+            Ok(()) => Ok(()),
+            Err(_) if proof.votes.iter().any(|v| v.epoch != set.epoch()) => {
+                Err(Ignored::OtherEpoch.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }

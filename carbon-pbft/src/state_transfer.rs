@@ -111,9 +111,8 @@ impl Replica {
         self.diverged = None;
         self.pending_set = None;
         // The installed state's digest replaces this replica's own (wrong or
-        // older) ones; nothing is re-signed.
-        self.own_checkpoints =
-            BTreeMap::from([(snapshot.seq, (checkpoint_digest(snapshot), None))]);
+        // older) ones; the votes it signed stay, and nothing is re-signed.
+        self.own_digests = BTreeMap::from([(snapshot.seq, checkpoint_digest(snapshot))]);
         self.enter_epoch_of(snapshot);
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{Ignored, PeerMisbehaved, Result};
 use crate::ids::{Digest, ReplicaId, SeqNo, View};
 use crate::messages::{Batch, Message, NewView, OrderVote, Phase, Signed, ViewChange};
 use crate::output::Persist;
-use crate::replica::Replica;
+use crate::replica::{Replica, verify_in};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a NEW-VIEW must contain given its VIEW-CHANGE messages: the highest
@@ -116,7 +116,7 @@ impl Replica {
     /// certificate (valid, above the checkpoint, within one window, from an
     /// earlier view, one per sequence number).
     pub(crate) fn verify_view_change(&self, vc: &ViewChange) -> Result<()> {
-        vc.checkpoint.verify(self.epoch_of(vc.checkpoint.seq).0)?;
+        self.verify_proof(&vc.checkpoint)?;
         if !vc
             .checkpoint
             .seq
@@ -259,13 +259,18 @@ impl Replica {
     pub(crate) fn on_new_view(&mut self, from: ReplicaId, nv: Signed<NewView>) -> Result<()> {
         let v = nv.body.view;
         if nv.from != self.validators.primary(v) {
+            // Forwarded from another epoch, whose primaries differ: no
+            // evidence against the peer that forwarded it.
+            if nv.epoch != self.validators.epoch() {
+                return Err(Ignored::OtherEpoch.into());
+            }
             return Err(PeerMisbehaved::NotPrimary { from, view: v }.into());
         }
         if v < self.view || (v == self.view && self.view_active) {
             return Err(Ignored::WrongView.into());
         }
         let from = nv.from;
-        nv.verify(&self.validators)?;
+        verify_in(&self.validators, &nv)?;
         let mut senders = BTreeSet::new();
         for vc in &nv.body.view_changes {
             if vc.body.new_view != v || !senders.insert(vc.from) {

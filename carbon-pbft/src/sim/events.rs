@@ -168,6 +168,7 @@ pub(crate) fn handle_event(
                     h.chain_at.insert(snap.seq, chain);
                     h.snapshots.insert(snap.seq, snap);
                     h.fetching = None;
+                    h.corrupted = false;
                     true
                 }
                 _ => false,
@@ -178,11 +179,7 @@ pub(crate) fn handle_event(
                 hosts[to.0 as usize].fetching = None;
             }
         }
-        Event::Corrupt(r) => {
-            // Every later checkpoint digest of its application is wrong
-            // until a fetched state replaces it.
-            hosts[r.0 as usize].app_chain.0[0] ^= 0x80;
-        }
+        Event::Corrupt(r) => hosts[r.0 as usize].corrupt_next = true,
         Event::Heal | Event::ClientTick(_) => {}
     }
     // Drain every replica's outputs (only the one touched has any, but this

@@ -46,6 +46,12 @@ pub(crate) struct Host {
     /// For the replica that joined: the epoch before its own, which its
     /// host needs again to rebuild it after a crash.
     pub(super) joined: Option<PreviousEpoch>,
+    /// [`super::Fault::Diverge`]: corrupt the application at the next
+    /// checkpoint batch it applies.
+    pub(super) corrupt_next: bool,
+    /// Its application state is corrupted and not yet replaced by a
+    /// fetched one.
+    pub(super) corrupted: bool,
 }
 
 impl Host {
@@ -87,6 +93,8 @@ impl Host {
             next_keys: None,
             previous: None,
             joined: None,
+            corrupt_next: false,
+            corrupted: false,
         })
     }
 }
@@ -192,6 +200,13 @@ pub(super) fn drain(
                 }
             }
             if c.needs_state_digest {
+                if h.corrupt_next {
+                    // The damage shows in this checkpoint's digest and every
+                    // later one, until a fetched state replaces it.
+                    h.corrupt_next = false;
+                    h.corrupted = true;
+                    h.app_chain.0[0] ^= 0x80;
+                }
                 h.chain_at.insert(c.seq, h.app_chain);
                 digests.push((c.seq, h.app_chain));
             }

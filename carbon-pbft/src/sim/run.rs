@@ -95,6 +95,8 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
         }
     }
 
+    // The corrupted replica is one more fault: inject it only where the
+    // Byzantine ones leave room for it within f.
     if has(Fault::Diverge) && count < (n - 1) / 3 {
         let r = correct[rng.gen_range(0..correct.len())];
         // Early, while requests still flow, so that a later checkpoint
@@ -189,6 +191,7 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
     };
     let total = cfg.clients * cfg.requests_per_client + u64::from(reconfigure);
     let mut next_req: Vec<u64> = vec![1; clients as usize];
+    let mut filler = 0u64;
     let mut sent_at: BTreeMap<(ClientId, RequestId), Time> = BTreeMap::new();
     let start: Vec<Time> = (0..clients)
         .map(|_| Time(rng.gen_range(0..cfg.heal_at.0 / 3 + 1)))
@@ -253,6 +256,20 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
                 }
                 if periodic {
                     net.schedule(Time(now.0 + 150), Event::ClientTick(true));
+                    // A live system has load: while a corrupted replica is
+                    // still recovering, a filler client keeps batches (and
+                    // so checkpoints and, if need be, view changes) coming.
+                    if report.committed_requests == total && !unrecovered(&hosts).is_empty() {
+                        filler += 1;
+                        let req = Request {
+                            client: ClientId(cfg.clients + 1),
+                            id: RequestId(filler),
+                            payload: payload(cfg.clients + 1, filler),
+                        };
+                        for r in 0..hosts.len() as u32 {
+                            host::send_request(&mut net, ReplicaId(r), req.clone());
+                        }
+                    }
                 }
             }
             other => events::handle_event(
@@ -284,12 +301,12 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
         }
         // Done once every request committed and no correct replica is
         // still recovering from a corrupted application state.
-        if report.committed_requests == total && still_diverged(&hosts).is_empty() {
+        if report.committed_requests == total && unrecovered(&hosts).is_empty() {
             break;
         }
     }
     report.end_time = net.now;
-    report.liveness_ok = report.committed_requests == total && still_diverged(&hosts).is_empty();
+    report.liveness_ok = report.committed_requests == total && unrecovered(&hosts).is_empty();
     report.messages_sent = net.sent;
     report.safety_violations = checker.violations;
     for h in &hosts {
@@ -316,12 +333,14 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
     report
 }
 
-/// Correct replicas whose state still disagrees with a stable checkpoint.
-fn still_diverged(hosts: &[Host]) -> Vec<ReplicaId> {
+/// Correct replicas whose application state is still corrupted
+/// ([`Fault::Diverge`]) or that still know their state disagrees with a
+/// stable checkpoint.
+fn unrecovered(hosts: &[Host]) -> Vec<ReplicaId> {
     hosts
         .iter()
         .filter(|h| h.behaviour.is_none())
-        .filter(|h| h.replica.as_ref().is_some_and(|r| r.diverged().is_some()))
+        .filter(|h| h.corrupted || h.replica.as_ref().is_some_and(|r| r.diverged().is_some()))
         .map(|h| h.id)
         .collect()
 }
