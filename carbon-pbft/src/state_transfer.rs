@@ -44,7 +44,8 @@ impl Replica {
     /// installed, and if it had executed past that checkpoint it rolls back
     /// to it: the host replaces its application state by the fetched one
     /// and discards what it applied above `snapshot.seq`; the batches above
-    /// are delivered again.
+    /// that the replica still holds committed in its log are delivered
+    /// again, the rest comes with the next stable checkpoint.
     pub fn handle_state_installed(&mut self, now: Time, snapshot: StateSnapshot) -> Result<()> {
         self.now = self.now.max(now);
         if self.fetching.is_none() {

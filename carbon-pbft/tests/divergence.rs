@@ -93,6 +93,17 @@ fn a_replica_that_diverged_after_executing_past_the_checkpoint_rolls_back_to_it(
     assert_eq!(c.replicas[3].awaiting_state_digest(), Some(next));
     c.auto_digest = true;
     give_digests(&mut c, &[]);
+    // It voted at 8 before rolling back: it never signs a second digest
+    // there (reviewer's F1), whatever its state digest is now.
+    let signed_at_8: std::collections::BTreeSet<_> = c
+        .sent
+        .iter()
+        .filter_map(|(from, m)| match m {
+            Message::Checkpoint(v) if from.0 == 3 && v.body.seq == next => Some(v.body.digest),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(signed_at_8.len(), 1);
     c.submit(request(30, 1));
     c.advance(50);
     assert!(c.executed(3) > next);
@@ -305,4 +316,31 @@ fn a_state_older_than_what_was_executed_is_refused_and_changes_nothing() {
     assert_eq!(c.replicas[3].fetching_state(), Some(SeqNo(8)));
     assert!(c.install_state(3, 0));
     assert_eq!(c.executed(3), c.executed(0));
+}
+
+#[test]
+fn a_diverged_replica_waiting_for_its_state_does_not_start_a_view_change() {
+    // Reviewer's F5: the host takes longer than the request timeout.
+    let mut c = Cluster::new(4);
+    c.auto_digest = false;
+    for k in 1..=16 {
+        c.submit(request(k, 1));
+    }
+    let (now, cp) = (c.now, SeqNo(4));
+    c.replicas[3].handle_state_digest(now, cp, wrong()).unwrap();
+    c.run();
+    give_digests(&mut c, &[3]);
+    assert_eq!(c.replicas[3].diverged(), Some(cp));
+    c.auto_digest = true;
+    give_digests(&mut c, &[3]);
+    for k in 17..=24 {
+        c.submit(request(k, 1));
+    }
+    c.advance(1_000);
+    let r3 = &c.replicas[3];
+    assert_eq!(
+        (r3.view(), r3.is_view_active()),
+        (c.replicas[0].view(), true)
+    );
+    assert_eq!(r3.stats().view_changes, 0);
 }

@@ -183,6 +183,23 @@ fn a_corrupted_replica_recovers_beside_a_byzantine_one_at_seven_replicas() {
     sweep(7, 1, &Fault::ALL, 0..100);
 }
 
+/// Without load once the clients were done, a minority left in a higher
+/// view and a corrupted replica could not get a stable checkpoint (seeds
+/// 96 and 137): the simulator's filler client now keeps load on until the
+/// corrupted replica recovered.
+#[test]
+fn regression_diverge_with_crashes_seeds_96_and_137_recover_under_load() {
+    let faults = [
+        Fault::Diverge,
+        Fault::Crash,
+        Fault::Loss,
+        Fault::Partition,
+        Fault::Delay,
+    ];
+    sweep(4, 0, &faults, 96..97);
+    sweep(4, 0, &faults, 137..138);
+}
+
 /// An observer accepted a twin's batch at s3 certified by the old epoch
 /// (correct replicas had voted for it before they learned of the change)
 /// because it verified it on arrival, before its application scheduled the

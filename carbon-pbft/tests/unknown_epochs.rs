@@ -116,3 +116,55 @@ fn a_joined_replica_ignores_a_relayed_proof_of_an_epoch_before_its_previous_one(
     );
     assert_eq!(got, Ok(()));
 }
+
+#[test]
+fn an_altered_epoch_hint_does_not_make_a_genuine_proof_fail() {
+    // Reviewer's F2: the hint is not signed; it only classifies failures.
+    let mut c = Cluster::new(4);
+    for k in 1..=12 {
+        c.submit(request(k, 1));
+    }
+    let mut proof = c.replicas[0].stable_checkpoint().clone();
+    assert!(proof.seq > SeqNo(0));
+    proof.votes[1].epoch = 5;
+    let mut fresh =
+        Replica::new(c.cfg.clone(), c.vset.clone(), ReplicaId(3), key(3), c.now).unwrap();
+    let seq = proof.seq;
+    let got = fresh.handle_message(c.now, ReplicaId(0), Message::StableCheckpoint(proof));
+    assert_eq!(got, Ok(()));
+    assert_eq!(fresh.low_water_mark(), seq);
+}
+
+#[test]
+fn a_forwarded_new_view_of_a_later_epoch_is_ignored_not_held_against_the_sender() {
+    // Reviewer's F3: replica 3 is cut off across the change; epoch 1 then
+    // changes view, and its NEW-VIEW reaches replica 3 (still in epoch 0).
+    let mut c = Cluster::new(5);
+    c.isolated.insert(3);
+    c.submit(request(1, 1));
+    c.submit(members(&[0, 1, 2, 3]));
+    for k in 2..24 {
+        c.submit(request(k, 1));
+    }
+    c.advance(50);
+    assert_eq!(c.replicas[0].validators().epoch(), 1);
+    c.filter = Some(Box::new(|from, _, m| {
+        from.0 == 0 && matches!(m, Message::PrePrepare(_))
+    }));
+    for k in 30..34 {
+        c.submit(request(k, 1));
+    }
+    c.advance(400);
+    let (from, nv) = c
+        .sent
+        .iter()
+        .rev()
+        .find_map(|(from, m)| match m {
+            Message::NewView(nv) if nv.epoch == 1 => Some((*from, m.clone())),
+            _ => None,
+        })
+        .expect("a NEW-VIEW in epoch 1");
+    let got = c.replicas[3].handle_message(c.now, from, nv);
+    assert_eq!(got, Err(Error::Ignored(Ignored::OtherEpoch)));
+    assert_eq!(c.replicas[3].stats().dropped.get("bad_signature"), None);
+}
