@@ -105,12 +105,9 @@ impl Replica {
             return Err(Ignored::OutsideWatermarks.into());
         }
         let signer = c.from;
-        if let Some(have) = self.checkpoint_votes.get(&seq).and_then(|m| m.get(&signer)) {
-            return Err(if have.body.digest == c.body.digest {
-                Ignored::Duplicate.into()
-            } else {
-                PeerMisbehaved::Unexpected("two checkpoint digests for one sequence number").into()
-            });
+        let held = self.checkpoint_votes.get(&seq).and_then(|m| m.get(&signer));
+        if held.is_some_and(|have| have.body.digest == c.body.digest) {
+            return Err(Ignored::Duplicate.into());
         }
         if seq <= self.epoch_floor {
             // An earlier epoch's checkpoint: its signer's id is a position in
@@ -118,6 +115,14 @@ impl Replica {
             verify_in(self.epoch_of(seq).0, &c)?;
         } else {
             self.check_signed(from, &c)?;
+        }
+        // Checked after the signature: a vote of another epoch (a replica
+        // that rolled back into the next one) never verifies here.
+        if held.is_some() {
+            return Err(PeerMisbehaved::Unexpected(
+                "two checkpoint digests for one sequence number",
+            )
+            .into());
         }
         let from = signer;
         let far = self.low.0.saturating_add(self.cfg.watermark_window);

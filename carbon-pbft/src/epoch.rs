@@ -235,6 +235,9 @@ impl Replica {
         drop(self.log.split_off(&above));
         drop(self.to_execute.split_off(&above));
         drop(self.checkpoint_votes.split_off(&above));
+        // Votes it signed above `end` in the old epoch (before a rollback)
+        // count for nothing in the new one: it votes there afresh.
+        drop(self.own_votes.split_off(&above));
         self.signed_votes.retain(|(_, s, _), _| *s <= end);
         self.prepared.clear();
         self.in_flight.clear();

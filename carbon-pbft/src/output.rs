@@ -94,7 +94,9 @@ pub enum Persist {
         /// The snapshot.
         snapshot: StateSnapshot,
     },
-    /// A checkpoint became stable; entries below it may be discarded.
+    /// A checkpoint became stable. (Entries before it are still needed:
+    /// [`crate::Replica::restore`] replays the whole log, see the README's
+    /// Limits.)
     Stable(CheckpointProof),
     /// State transfer installed `snapshot`.
     Installed(StateSnapshot),

@@ -158,6 +158,54 @@ fn a_replica_that_diverged_past_an_epoch_boundary_rolls_back_into_the_new_epoch(
 }
 
 #[test]
+fn what_a_replica_signed_in_the_old_epoch_before_rolling_back_does_not_keep_it_from_voting_in_the_new_one()
+ {
+    // Third review, F1-a: replica 3 signs a checkpoint vote at 8 in epoch 0,
+    // rolls back to 4 and enters epoch 1, where checkpoint 8 needs its vote
+    // (replica 2 only exchanges checkpoint votes).
+    let mut c = Cluster::new(5);
+    c.manual.insert(3);
+    c.auto_digest = false;
+    let mut reqs = vec![request(1, 1), members(&[0, 1, 2, 3])];
+    reqs.extend((2..16).map(|k| request(k, 1)));
+    for r in &reqs {
+        for i in 0..5 {
+            let _ = c.replicas[i].handle_request(c.now, r.clone());
+        }
+    }
+    c.run();
+    let (now, chain) = (c.now, c.chain[3]);
+    c.replicas[3]
+        .handle_state_digest(now, SeqNo(4), chain)
+        .unwrap();
+    c.run();
+    give_digests(&mut c, &[0, 1, 2, 4]);
+    c.filter = Some(Box::new(|from, to, m| {
+        (from.0 == 2 || to.0 == 2) && !matches!(m, Message::Checkpoint(_))
+    }));
+    give_digests(&mut c, &[3]);
+    give_digests(&mut c, &[]);
+    c.auto_digest = true;
+    c.manual.clear();
+    assert!(c.install_state(3, 0));
+    for _ in 0..5 {
+        c.advance(1_100);
+        give_digests(&mut c, &[]);
+    }
+    let votes: std::collections::BTreeSet<(u64, u64)> = c
+        .sent
+        .iter()
+        .filter_map(|(from, m)| match m {
+            Message::Checkpoint(v) if from.0 == 3 => Some((v.epoch, v.body.seq.0)),
+            _ => None,
+        })
+        .collect();
+    assert!(votes.contains(&(0, 8)), "{votes:?}");
+    assert!(votes.contains(&(1, 8)), "{votes:?}");
+    assert!(c.replicas[0].low_water_mark() >= SeqNo(8));
+}
+
+#[test]
 fn a_restart_between_a_stable_checkpoint_and_its_digest_still_checks_the_digest() {
     // Reviewer's probe B: the checkpoint at 4 became stable through the
     // others while replica 3's host had not given its digest yet.

@@ -259,7 +259,10 @@ pub fn run(cfg: &SimConfig, seed: u64) -> RunReport {
                     // A live system has load: while a corrupted replica is
                     // still recovering, a filler client keeps batches (and
                     // so checkpoints and, if need be, view changes) coming.
-                    if report.committed_requests == total && !unrecovered(&hosts).is_empty() {
+                    if has(Fault::Diverge)
+                        && report.committed_requests == total
+                        && !unrecovered(&hosts).is_empty()
+                    {
                         filler += 1;
                         let req = Request {
                             client: ClientId(cfg.clients + 1),
