@@ -115,12 +115,10 @@ fn a_replica_that_diverged_after_executing_past_the_checkpoint_rolls_back_to_it(
     c.assert_agreement();
 }
 
-#[test]
-fn a_replica_that_diverged_past_an_epoch_boundary_rolls_back_into_the_new_epoch() {
-    // Reviewer's second probe P2: replica 3's application misses the
-    // change at 1 (boundary 4) and delivers the old epoch's commits above
-    // 4; the others enter the new epoch, whose checkpoints replica 3 can
-    // only verify once it has the state at 4, which names the new set.
+/// Five replicas; replica 3's application misses the change (removing 4)
+/// committed at 1, boundary 4, and gives no digest by itself. A burst of
+/// requests has every replica commit up to 8 before anyone executes 1.
+fn missed_change() -> Cluster {
     let mut c = Cluster::new(5);
     c.manual.insert(3);
     c.auto_digest = false;
@@ -132,6 +130,16 @@ fn a_replica_that_diverged_past_an_epoch_boundary_rolls_back_into_the_new_epoch(
         }
     }
     c.run();
+    c
+}
+
+#[test]
+fn a_replica_that_diverged_past_an_epoch_boundary_rolls_back_into_the_new_epoch() {
+    // Reviewer's second probe P2: replica 3's application misses the
+    // change at 1 (boundary 4) and delivers the old epoch's commits above
+    // 4; the others enter the new epoch, whose checkpoints replica 3 can
+    // only verify once it has the state at 4, which names the new set.
+    let mut c = missed_change();
     let b = SeqNo(4);
     let (now, chain) = (c.now, c.chain[3]);
     c.replicas[3].handle_state_digest(now, b, chain).unwrap();
@@ -163,17 +171,7 @@ fn what_a_replica_signed_in_the_old_epoch_before_rolling_back_does_not_keep_it_f
     // Third review, F1-a: replica 3 signs a checkpoint vote at 8 in epoch 0,
     // rolls back to 4 and enters epoch 1, where checkpoint 8 needs its vote
     // (replica 2 only exchanges checkpoint votes).
-    let mut c = Cluster::new(5);
-    c.manual.insert(3);
-    c.auto_digest = false;
-    let mut reqs = vec![request(1, 1), members(&[0, 1, 2, 3])];
-    reqs.extend((2..16).map(|k| request(k, 1)));
-    for r in &reqs {
-        for i in 0..5 {
-            let _ = c.replicas[i].handle_request(c.now, r.clone());
-        }
-    }
-    c.run();
+    let mut c = missed_change();
     let (now, chain) = (c.now, c.chain[3]);
     c.replicas[3]
         .handle_state_digest(now, SeqNo(4), chain)
