@@ -5,21 +5,26 @@
 //! transaction's changes, and lists the keys the open transaction wrote
 //! (receipts count them).
 //!
-//! Determinism: the cache is a hash map with a fixed (seedless) hasher,
+//! Determinism: the cache is a hash map with a randomly seeded hasher
+//! (foldhash, so that keys chosen to collide cannot slow a block down),
 //! used for lookups only: nothing iterates it in map order into anything
 //! hashed. The write-back sorts the written records by key first, and
 //! the block's writes are a [`WriteSet`](crate::state::WriteSet), whose
 //! content does not depend on the order it is filled in either.
 
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
-use rustc_hash::FxHashMap;
+use foldhash::fast::RandomState;
 
 use super::error::MResult;
 use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
 use crate::state::StateView;
 use crate::types::AccountId;
+
+/// The caches' map: a fast hasher with a per-process random seed.
+type FastMap<K, V> = HashMap<K, V, RandomState>;
 
 /// One cached record.
 #[derive(Clone)]
@@ -41,7 +46,7 @@ pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
 
 /// The cache of one record kind, keyed natively.
 pub(crate) struct Table<K, V> {
-    map: FxHashMap<K, Slot<V>>,
+    map: FastMap<K, Slot<V>>,
     /// The open transaction's first write of each key: the key and its
     /// slot before (`None`: it was not cached).
     undo: Vec<(K, Option<Slot<V>>)>,
@@ -111,7 +116,7 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
         dec: fn(&[u8]) -> MResult<V>,
     ) -> Self {
         Table {
-            map: FxHashMap::default(),
+            map: FastMap::default(),
             undo: Vec::new(),
             key,
             enc,
@@ -121,7 +126,7 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
     }
 
     fn slot<'t>(
-        map: &'t mut FxHashMap<K, Slot<V>>,
+        map: &'t mut FastMap<K, Slot<V>>,
         buf: &mut Vec<u8>,
         k: &K,
         base: &dyn StateView,
