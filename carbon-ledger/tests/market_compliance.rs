@@ -28,7 +28,12 @@ fn report(total: u64) -> MarketTx {
 /// Enterprises 1..=3, verifier 10, resource holder 20; period 1 open with
 /// 1,000 t each.
 fn setup() -> Chain {
-    let mut c = Chain::new();
+    setup_with("")
+}
+
+/// [`setup`] on a genesis with these parameters (JSON members).
+fn setup_with(params: &str) -> Chain {
+    let mut c = Chain::with_params(params);
     for s in 1..=3 {
         c.member(s, Role::Enterprise);
         c.mint(s, 100_000_000);
@@ -358,16 +363,16 @@ fn closing_a_period_judges_on_time_late_and_default_and_carries_the_shortfall() 
         ]
     );
     let d = query::compliance(&c.state, P1, &acct(3)).unwrap().unwrap();
-    // 100 t short at the default ¥20,000 per tonne = 200,000,000 fen; it
-    // held 100,000,000, all of which was taken.
+    // 100 t short of 1,000: ¥20,000 + 10% of the ¥10,000 range = ¥21,000
+    // = 2,100,000 fen by default, paid from its 100,000,000.
     assert_eq!(
         (d.shortfall, d.fine, d.fine_paid),
-        (100, 200_000_000, 100_000_000)
+        (100, 2_100_000, 2_100_000)
     );
-    assert_eq!(c.bal(3, Asset::Token), 0);
+    assert_eq!(c.bal(3, Asset::Token), 100_000_000 - 2_100_000);
     assert_eq!(
         query::balance(&c.state, &platform_account(), &Asset::Token).unwrap(),
-        100_000_000
+        2_100_000
     );
     assert!(r.events.iter().any(|e| matches!(
         bcs::from_bytes::<MarketEvent>(&e.data),
@@ -447,4 +452,69 @@ fn retiring_offsets_takes_them_out_of_circulation() {
     assert_eq!(r.status, TxStatus::Success);
     assert_eq!(query::supply(&c.state, &Asset::Offset).unwrap().retired, 4);
     c.check_invariants();
+}
+
+/// Enterprise 3 reports and has verified 1,000 t, surrenders `surrendered`
+/// on time, and the period is closed: its compliance record.
+fn close_with_enterprise_3_short(
+    c: &mut Chain,
+    surrendered: u64,
+) -> carbon_ledger::market::Compliance {
+    c.time += 30 * DAY;
+    c.ok(3, report(1_000));
+    c.ok(
+        10,
+        MarketTx::VerifyReport {
+            enterprise: acct(3),
+            period: P1,
+            corrected: None,
+        },
+    );
+    if surrendered > 0 {
+        c.ok(
+            3,
+            MarketTx::Surrender {
+                period: P1,
+                allowances: surrendered,
+                offsets: 0,
+            },
+        );
+    }
+    c.time += 10 * DAY + 1;
+    c.ok(REG, MarketTx::ClosePeriod { period: P1 });
+    query::compliance(&c.state, P1, &acct(3)).unwrap().unwrap()
+}
+
+#[test]
+fn the_default_fine_scales_from_20000_to_30000_yuan_with_the_shortfall_share() {
+    // 1 t short of 1,000: ¥20,000 + ¥10 (0.1% of the range).
+    let d = close_with_enterprise_3_short(&mut setup(), 999);
+    assert_eq!((d.shortfall, d.fine), (1, 2_001_000));
+    // Nothing surrendered: the whole range, ¥30,000.
+    let d = close_with_enterprise_3_short(&mut setup(), 0);
+    assert_eq!(
+        (d.shortfall, d.fine, d.fine_paid),
+        (1_000, 3_000_000, 3_000_000)
+    );
+}
+
+#[test]
+fn a_per_tonne_fine_larger_than_the_balance_is_paid_in_part_and_the_rest_stays_on_record() {
+    let mut c = setup_with(
+        r#""penalty.min_fen": 0, "penalty.max_fen": 0, "penalty.per_tonne_fen": 2000000"#,
+    );
+    // 100 t short at ¥20,000 per tonne = 200,000,000 fen; it holds
+    // 100,000,000, all of which is taken.
+    let d = close_with_enterprise_3_short(&mut c, 900);
+    assert_eq!(
+        (d.shortfall, d.fine, d.fine_paid),
+        (100, 200_000_000, 100_000_000)
+    );
+    assert_eq!(c.bal(3, Asset::Token), 0);
+    // Enterprises 1 and 2 surrendered nothing (1,000 t short each) and
+    // paid their whole 100,000,000 too.
+    assert_eq!(
+        query::balance(&c.state, &platform_account(), &Asset::Token).unwrap(),
+        300_000_000
+    );
 }

@@ -269,8 +269,9 @@ pub(crate) fn surrender(
 }
 
 /// Closes a period: every enterprise in it is judged on time, late or in
-/// default. A default records the shortfall, fines `shortfall x
-/// penalty.per_tonne_fen` (paid from its tokens as far as they go, to the
+/// default. A default records the shortfall, fines it ([`Params::fine`](super::Params::fine):
+/// ¥20,000 to ¥30,000 scaled by the shortfall's share of what was required,
+/// by default; paid from its tokens as far as they go, to the
 /// platform account; the unpaid part stays on record as `fine - fine_paid`)
 /// and carries the shortfall into its next allocation.
 pub(crate) fn close_period(cx: &mut Ctx, actor: &AccountId, id: PeriodId) -> MResult<()> {
@@ -282,7 +283,7 @@ pub(crate) fn close_period(cx: &mut Ctx, actor: &AccountId, id: PeriodId) -> MRe
     if cx.time <= p.surrender_deadline {
         return Err(MarketError::WrongTime("a period closes after its surrender deadline").into());
     }
-    let per_tonne = cx.params()?.fine_per_tonne();
+    let params = cx.params()?.clone();
     let members: Vec<AccountId> = cx.get(&keys::period_members(id))?.unwrap_or_default();
     for a in &members {
         let mut c = compliance(cx, id, a)?;
@@ -297,7 +298,7 @@ pub(crate) fn close_period(cx: &mut Ctx, actor: &AccountId, id: PeriodId) -> MRe
         };
         if c.status == ComplianceStatus::Default {
             c.shortfall = required - surrendered;
-            let fine = c.shortfall.saturating_mul(per_tonne);
+            let fine = params.fine(c.shortfall, required);
             let paid = fine.min(cx.balance(a, &Asset::Token)?);
             cx.debit(a, &Asset::Token, paid)?;
             cx.credit(&platform_account(), &Asset::Token, paid)?;

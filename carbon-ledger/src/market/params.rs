@@ -14,7 +14,9 @@
 //! | `offset.grid_factor_e4` | 5,703 | grid emission factor, 1/10,000 tCO2 per MWh (0.5703) |
 //! | `offset.forest_factor_e4` | 10,000 | forest: tonnes sequestered are tonnes issued |
 //! | `offset.methane_factor_e4` | 280,000 | methane: tonnes of CH4 destroyed x GWP 28 |
-//! | `penalty.per_tonne_fen` | 2,000,000 | fine per tonne of shortfall (fen) |
+//! | `penalty.min_fen` | 2,000,000 | fine for the smallest shortfall (fen, ¥20,000) |
+//! | `penalty.max_fen` | 3,000,000 | fine for a shortfall of everything required (fen, ¥30,000) |
+//! | `penalty.per_tonne_fen` | 0 | fine per tonne of shortfall (fen), added to the above |
 //! | `gwp.co2`, `gwp.ch4`, `gwp.n2o`, `gwp.cf4`, `gwp.c2f6` | 1, 28, 265, 6,630, 11,100 | IPCC AR5 100-year GWPs |
 
 use super::error::{Fail, MResult, MarketError};
@@ -36,7 +38,9 @@ pub const PARAMS: &[(&str, u64, u64)] = &[
     ("offset.grid_factor_e4", 5_703, 1_000_000),
     ("offset.forest_factor_e4", 10_000, 1_000_000),
     ("offset.methane_factor_e4", 280_000, 10_000_000),
-    ("penalty.per_tonne_fen", 2_000_000, 1_000_000_000),
+    ("penalty.min_fen", 2_000_000, 1_000_000_000_000),
+    ("penalty.max_fen", 3_000_000, 1_000_000_000_000),
+    ("penalty.per_tonne_fen", 0, 1_000_000_000),
     ("gwp.co2", 1, 100_000),
     ("gwp.ch4", 28, 100_000),
     ("gwp.n2o", 265, 100_000),
@@ -118,9 +122,26 @@ impl Params {
     pub fn offset_cap_bps(&self) -> u64 {
         self.v("offset.cap_bps")
     }
-    /// Fine per tonne of shortfall (fen).
-    pub fn fine_per_tonne(&self) -> u64 {
-        self.v("penalty.per_tonne_fen")
+    /// The fine for a default (fen): `penalty.min_fen` plus the share
+    /// `shortfall / required` of the range up to `penalty.max_fen` (rounded
+    /// down; a maximum below the minimum counts as the minimum), plus
+    /// `shortfall x penalty.per_tonne_fen`; saturating at `u64::MAX`. So the
+    /// defaults fine ¥20,000 for the smallest shortfall up to ¥30,000 for
+    /// surrendering nothing, and a regulator who wants a pure per-tonne fine
+    /// sets the range to zero.
+    pub fn fine(&self, shortfall: u64, required: u64) -> u64 {
+        let min = self.v("penalty.min_fen");
+        let span = self.v("penalty.max_fen").saturating_sub(min);
+        let scaled = if required == 0 {
+            span
+        } else {
+            // shortfall <= required, so the share is at most the span.
+            let share =
+                u128::from(span) * u128::from(shortfall.min(required)) / u128::from(required);
+            u64::try_from(share).expect("invariant: at most span, a u64")
+        };
+        min.saturating_add(scaled)
+            .saturating_add(shortfall.saturating_mul(self.v("penalty.per_tonne_fen")))
     }
     /// A gas's GWP.
     pub fn gwp(&self, g: Gas) -> u64 {
@@ -179,6 +200,44 @@ mod tests {
         assert_eq!(band(5_005, 1_000), (4_505, 5_505));
         assert_eq!(band(0, 1_000), (0, 0));
         assert_eq!(band(u64::MAX, 3_000).1, u64::MAX);
+    }
+
+    fn with(pairs: &[(&str, u64)]) -> Params {
+        let mut p = Params {
+            values: PARAMS.iter().map(|(_, d, _)| *d).collect(),
+        };
+        for (name, v) in pairs {
+            p.values[index(name).expect("known parameter")] = *v;
+        }
+        p
+    }
+
+    #[test]
+    fn the_fine_is_the_minimum_plus_the_shortfall_share_of_the_range_plus_per_tonne() {
+        let p = with(&[]);
+        assert_eq!(p.fine(1, 1_000), 2_001_000);
+        assert_eq!(p.fine(500, 1_000), 2_500_000);
+        assert_eq!(p.fine(1_000, 1_000), 3_000_000);
+        // Rounded down; a shortfall above what was required counts as all.
+        assert_eq!(p.fine(1, 3), 2_333_333);
+        assert_eq!(p.fine(5, 3), 3_000_000);
+        assert_eq!(p.fine(7, 0), 3_000_000);
+        let p = with(&[("penalty.per_tonne_fen", 100)]);
+        assert_eq!(p.fine(10, 1_000), 2_010_000 + 1_000);
+        let p = with(&[
+            ("penalty.min_fen", 0),
+            ("penalty.max_fen", 0),
+            ("penalty.per_tonne_fen", 7),
+        ]);
+        assert_eq!(p.fine(10, 1_000), 70);
+    }
+
+    #[test]
+    fn a_fine_maximum_below_the_minimum_counts_as_the_minimum_and_large_fines_saturate() {
+        let p = with(&[("penalty.min_fen", 5), ("penalty.max_fen", 1)]);
+        assert_eq!(p.fine(1_000, 1_000), 5);
+        let p = with(&[("penalty.per_tonne_fen", 1_000_000_000)]);
+        assert_eq!(p.fine(u64::MAX, u64::MAX), u64::MAX);
     }
 
     #[test]
