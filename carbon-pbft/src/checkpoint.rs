@@ -37,7 +37,7 @@ impl Replica {
         let (set, id) = self.epoch_of(seq);
         // A replica that voted here before rolling back never signs a second
         // digest for the same checkpoint.
-        let id = id.filter(|_| !self.own_votes.contains_key(&seq));
+        let id = id.filter(|_| !self.own_votes.contains_key(&seq) && self.diverged.is_none());
         let vote = id.map(|id| Signed::sign(set, &self.key, id, CheckpointVote { seq, digest }));
         self.out.persist.push(Persist::Checkpoint {
             vote: vote.clone(),
@@ -87,6 +87,9 @@ impl Replica {
     pub(crate) fn fetch_stable_if_needed(&mut self) {
         if self.executed < self.stable.seq || self.diverged.is_some() {
             self.request_state(self.stable.clone());
+        } else if self.fetching.is_some_and(|f| f <= self.executed) {
+            // A divergence a later checkpoint ended: nothing left to fetch.
+            self.fetching = None;
         }
     }
 

@@ -6,7 +6,7 @@
 mod common;
 
 use carbon_pbft::error::Misuse;
-use carbon_pbft::{Digest, Error, Message, SeqNo};
+use carbon_pbft::{Digest, Error, Message, SeqNo, Time};
 use common::{Cluster, agreed_boundary, keys, members, request};
 
 fn wrong() -> Digest {
@@ -278,9 +278,10 @@ fn a_replica_whose_application_committed_a_wrong_set_takes_the_agreed_one_from_t
     assert_eq!(c.rebuild(3).validators(), c.replicas[0].validators());
 }
 
-#[test]
-fn a_restored_replica_agrees_with_the_live_one_on_a_divergence_a_later_checkpoint_ended() {
-    // Reviewer's second probe P4: a wrong digest at 4, the right one at 8.
+/// Replica 3 gives a wrong digest at 4, executes on and gives the right
+/// one at 8; the others make 4 and then 8 stable (replica 3 misses the
+/// commits above 10). The matching checkpoint at 8 ends its divergence.
+fn divergence_ended_by_a_later_checkpoint() -> Cluster {
     let mut cfg = common::config();
     cfg.watermark_window = 12;
     let mut c = Cluster::with_config(4, cfg);
@@ -319,9 +320,95 @@ fn a_restored_replica_agrees_with_the_live_one_on_a_divergence_a_later_checkpoin
         (SeqNo(8), SeqNo(10))
     );
     assert_eq!(live.diverged(), None, "its state matched at 8");
+    c
+}
+
+#[test]
+fn a_restored_replica_agrees_with_the_live_one_on_a_divergence_a_later_checkpoint_ended() {
+    // Reviewer's second probe P4.
+    let c = divergence_ended_by_a_later_checkpoint();
     let back = c.rebuild(3);
+    let live = &c.replicas[3];
     assert_eq!(back.diverged(), live.diverged());
     assert_eq!(back.last_executed(), live.last_executed());
+}
+
+#[test]
+fn a_divergence_ended_by_a_matching_later_checkpoint_ends_the_transfer_it_started() {
+    // Fourth review, finding 1: the fetch of 4 outlived the divergence. Its
+    // host might never get the state at 4 (peers keep only their latest
+    // stable checkpoint and the epoch boundaries), and while it was
+    // "fetching" its request timer suspected no primary.
+    let mut c = divergence_ended_by_a_later_checkpoint();
+    assert_eq!(c.rebuild(3).fetching_state(), None);
+    assert_eq!(
+        c.replicas[3].fetching_state(),
+        None,
+        "a transfer it no longer needs"
+    );
+    // A host still holding the snapshot at 4 is told no transfer is pending.
+    let snap = c
+        .snapshot(0, SeqNo(4))
+        .expect("replica 0 keeps the state at 4");
+    let now = c.now;
+    assert_eq!(
+        c.replicas[3].handle_state_installed(now, snap),
+        Err(Error::Misuse(Misuse::NoTransferPending))
+    );
+    // Its request timer suspects a primary again, as replica 2's does.
+    c.filter = None;
+    c.isolated.insert(0);
+    let _ = c.replicas[3].handle_request(c.now, request(90, 1));
+    let _ = c.replicas[2].handle_request(c.now, request(91, 1));
+    let t = Time(c.now.0 + 150);
+    c.replicas[2].handle_timeout(t);
+    c.replicas[3].handle_timeout(t);
+    assert_eq!(c.replicas[2].stats().view_changes, 1);
+    assert_eq!(c.replicas[3].stats().view_changes, 1);
+}
+
+#[test]
+fn a_replica_that_knows_its_state_diverged_signs_no_checkpoint_vote_on_top_of_it() {
+    // Fourth review, finding 2: a digest given after the replica learned it
+    // diverged comes from the corrupted state; signing it would use up its
+    // one vote at that checkpoint (never a second digest after a rollback).
+    let mut c = Cluster::new(4);
+    c.auto_digest = false;
+    for k in 1..=16 {
+        c.submit(request(k, 1));
+    }
+    let (now, cp, next) = (c.now, SeqNo(4), SeqNo(8));
+    c.replicas[3].handle_state_digest(now, cp, wrong()).unwrap();
+    c.run();
+    assert_eq!(c.executed(3), next);
+    give_digests(&mut c, &[3]);
+    assert_eq!(c.replicas[3].diverged(), Some(cp));
+    let still_wrong = Digest::hash(b"diverged at 8", &[]);
+    c.replicas[3]
+        .handle_state_digest(now, next, still_wrong)
+        .unwrap();
+    c.run();
+    // After the rollback it redoes 5..=8 and votes the agreed digest at 8.
+    assert!(c.install_state(3, 0));
+    c.auto_digest = true;
+    give_digests(&mut c, &[]);
+    let agreed = c
+        .snapshot(0, next)
+        .map(|s| carbon_pbft::checkpoint::checkpoint_digest(&s))
+        .expect("replica 0 holds the stable state at 8");
+    let signed: Vec<Digest> = c
+        .sent
+        .iter()
+        .filter_map(|(from, m)| match m {
+            Message::Checkpoint(v) if from.0 == 3 && v.body.seq == next => Some(v.body.digest),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        signed.iter().all(|d| *d == agreed),
+        "replica 3 signed its diverged digest at 8"
+    );
+    assert!(signed.contains(&agreed));
 }
 
 /// Replica `i`'s application digest after its first `n` delivered batches.
