@@ -2,8 +2,8 @@
 //! conservation of allowances, offsets and tokens; escrow equal to open
 //! orders and agreements; an uncrossed book; determinism (the same block
 //! on two copies of a state gives byte-identical writes and receipts); a
-//! failed transaction writes only its nonce; nothing a frozen account
-//! does changes state.
+//! failed transaction writes only its nonce; no trading operation fails
+//! on an overflow; nothing a frozen account does changes state.
 
 mod market_support;
 
@@ -49,8 +49,15 @@ proptest! {
             if frozen(&c, seed) {
                 prop_assert!(out.writes.is_empty(), "frozen account {} wrote {:?}", seed, written);
             }
-            if let TxStatus::Failed { .. } = out.receipts[0].status {
+            if let TxStatus::Failed { code, .. } = out.receipts[0].status {
                 prop_assert!(written.is_empty() || written == nonce_only, "failed tx wrote {:?}", written);
+                // Only an amount out of range by itself overflows: never an
+                // order, a block trade or a cancel (a fee rise once made
+                // crossing a bid locked at the old fee overflow).
+                prop_assert!(
+                    code != 9 || !matches!(op, Op::Place { .. } | Op::Propose { .. } | Op::Accept { .. } | Op::Cancel { .. } | Op::CancelAgreement { .. }),
+                    "{:?} overflowed", op
+                );
             }
             c.state.apply(&out.writes);
             c.check_invariants();

@@ -446,3 +446,97 @@ fn an_account_cannot_rest_more_than_the_open_order_cap() {
     );
     c.check_invariants();
 }
+
+fn set_fee(c: &mut Chain, bps: u64) {
+    c.ok(
+        REG,
+        MarketTx::SetParam {
+            name: "market.fee_bps".into(),
+            value: carbon_ledger::ParamValue::Int(bps),
+        },
+    );
+}
+
+#[test]
+fn a_bid_resting_from_before_a_fee_rise_still_fills_and_pays_the_fee_it_locked() {
+    // Found by review: the draws and the fill's cost used the new fee, which
+    // the old lock did not cover, so every crossing sell failed while that
+    // bid was the best.
+    let mut c = market();
+    c.order(2, A, Side::Buy, 1_000, 5_000);
+    // 5,000,000 fen plus 2,500 at 5 bps.
+    assert_eq!(c.esc(2, Asset::Token), 5_002_500);
+    set_fee(&mut c, 1_000);
+    let buyer_before = c.bal(2, Asset::Token);
+    // Two partial fills and the last one.
+    for (seller, q) in [(1, 300), (3, 300), (4, 400)] {
+        let r = c.order(seller, A, Side::Sell, q, 5_000);
+        assert_eq!(r.status, TxStatus::Success, "sell of {q} t");
+        c.check_invariants();
+    }
+    assert_eq!(c.esc(2, Asset::Token), 0);
+    assert_eq!(c.bal(2, AL), 201_000);
+    // The buyer paid the value plus at most the 2,500 it locked for; the
+    // sellers paid the new 10% (500,000 in all).
+    let paid = buyer_before - c.bal(2, Asset::Token);
+    assert_eq!(paid, 0, "everything came out of the escrow");
+    let platform = query::balance(&c.state, &platform_account(), &Asset::Token).unwrap();
+    assert_eq!(platform, 500_000 + 2_500);
+    assert_eq!(c.bal(1, Asset::Token), 10_000_000_000 + 1_500_000 - 150_000);
+    // A bid placed after the rise locks and pays the new fee.
+    c.order(2, A, Side::Buy, 100, 5_000);
+    assert_eq!(c.esc(2, Asset::Token), 500_000 + 50_000);
+    c.order(1, A, Side::Sell, 100, 5_000);
+    assert_eq!(
+        query::balance(&c.state, &platform_account(), &Asset::Token).unwrap(),
+        platform + 2 * 50_000
+    );
+    c.check_invariants();
+}
+
+#[test]
+fn a_block_trade_buy_proposed_before_a_fee_rise_is_still_accepted() {
+    let mut c = market();
+    c.ok(
+        1,
+        MarketTx::ProposeBlockTrade {
+            counterparty: acct(2),
+            instrument: A,
+            side: Side::Buy,
+            quantity: 100_000,
+            price: 5_000,
+        },
+    );
+    set_fee(&mut c, 1_000);
+    c.ok(
+        2,
+        MarketTx::AcceptBlockTrade {
+            agreement: carbon_ledger::market::AgreementId(1),
+        },
+    );
+    let value = 100_000 * 5_000;
+    // The proposer pays the 5 bps it locked for; the seller the new 10%.
+    assert_eq!(
+        c.bal(1, Asset::Token),
+        10_000_000_000 - value - value * 5 / 10_000
+    );
+    assert_eq!(c.bal(2, Asset::Token), 10_000_000_000 + value - value / 10);
+    assert_eq!(c.esc(1, Asset::Token), 0);
+    c.check_invariants();
+}
+
+#[test]
+fn after_a_fee_cut_a_resting_bid_pays_the_lower_fee_and_gets_the_rest_back() {
+    let mut c = market();
+    c.order(2, A, Side::Buy, 1_000, 5_000);
+    set_fee(&mut c, 0);
+    c.order(1, A, Side::Sell, 400, 5_000);
+    c.order(3, A, Side::Sell, 600, 5_000);
+    assert_eq!(c.esc(2, Asset::Token), 0);
+    assert_eq!(c.bal(2, Asset::Token), 10_000_000_000 - 5_000_000);
+    assert_eq!(
+        query::balance(&c.state, &platform_account(), &Asset::Token).unwrap(),
+        0
+    );
+    c.check_invariants();
+}

@@ -31,15 +31,24 @@ pub(crate) fn lock_for(
 
 /// The part of an order's escrow a fill of `q` releases: everything left
 /// if the fill completes the order, else `q` tonnes (sell) or the buy lock
-/// of `q` at the limit (never more than the rest, since the fee rounds
-/// down and floor is superadditive).
+/// of `q` at the limit. With an unchanged or lowered fee that is never
+/// more than the rest (the fee rounds down and floor is superadditive);
+/// after a fee rise it is capped so that what stays locked still covers
+/// the value of the rest at the limit (the fill's fee is then capped by
+/// what it released, see [`super::trade::settle`]). So a buy order always
+/// keeps at least `remaining x price` locked, and an order placed before
+/// a fee rise still fills.
 pub(crate) fn draw(order: &mut Order, q: u64, fee_bps: u64) -> MResult<u64> {
     let part = if q == order.remaining {
         order.escrow
     } else {
         match order.side {
             Side::Sell => q,
-            Side::Buy => buy_lock(q, order.price, fee_bps)?,
+            Side::Buy => {
+                let keep = mul(order.remaining - q, order.price)?;
+                let most = or_overflow(order.escrow.checked_sub(keep))?;
+                buy_lock(q, order.price, fee_bps)?.min(most)
+            }
         }
     };
     order.escrow = or_overflow(order.escrow.checked_sub(part))?;

@@ -33,18 +33,27 @@ pub(crate) struct Fill {
 
 /// Settles both legs: tonnes seller -> buyer, value buyer -> seller, a fee
 /// from each side to the platform account; records the trade.
+///
+/// A buyer paying from escrow pays at most what the escrow released beyond
+/// the value: an order or proposal locked before the fee rose pays the fee
+/// it locked for, not more (so a fee rise cannot leave a resting bid that
+/// no sell can fill). The seller pays the current fee.
 pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
     let asset = f.instrument.asset();
     let value = mul(f.quantity, f.price)?;
     let fee_each = fee(value, fee_bps);
-    let cost = add(value, fee_each)?;
-    if f.buyer_locked > 0 {
+    let buyer_fee = if f.buyer_locked > 0 {
         cx.unlock(&f.buyer, &Asset::Token, f.buyer_locked)?;
-        let refund = or_overflow(f.buyer_locked.checked_sub(cost))?;
-        cx.credit(&f.buyer, &Asset::Token, refund)?;
+        // Escrow keeps at least the value at the limit (escrow::draw), and
+        // the price is at most the buyer's limit.
+        let beyond = or_overflow(f.buyer_locked.checked_sub(value))?;
+        let buyer_fee = fee_each.min(beyond);
+        cx.credit(&f.buyer, &Asset::Token, beyond - buyer_fee)?;
+        buyer_fee
     } else {
-        cx.debit(&f.buyer, &Asset::Token, cost)?;
-    }
+        cx.debit(&f.buyer, &Asset::Token, add(value, fee_each)?)?;
+        fee_each
+    };
     if f.seller_locked {
         cx.unlock(&f.seller, &asset, f.quantity)?;
     } else {
@@ -56,7 +65,11 @@ pub(crate) fn settle(cx: &mut Ctx, f: &Fill, fee_bps: u64) -> MResult<TradeId> {
         &Asset::Token,
         or_overflow(value.checked_sub(fee_each))?,
     )?;
-    cx.credit(&platform_account(), &Asset::Token, add(fee_each, fee_each)?)?;
+    cx.credit(
+        &platform_account(),
+        &Asset::Token,
+        add(fee_each, buyer_fee)?,
+    )?;
     let id = TradeId(cx.next_id("trade")?);
     let t = Trade {
         id,
