@@ -99,6 +99,72 @@ fn only_the_regulator_approves_freezes_mints_and_sets_params() {
 }
 
 #[test]
+fn only_the_regulator_manages_nodes_burns_unfreezes_and_runs_periods() {
+    let mut c = Chain::new();
+    c.member(1, Role::Enterprise);
+    c.member(2, Role::Enterprise);
+    c.mint(2, 1_000);
+    c.ok(
+        REG,
+        MarketTx::SetFrozen {
+            account: acct(2),
+            frozen: true,
+        },
+    );
+    c.open_period(1);
+    let p = carbon_ledger::market::PeriodId(1);
+    let attempts = vec![
+        MarketTx::AdmitNode {
+            name: "rogue".into(),
+            public_key: PublicKey::from(&key(78).verifying_key()),
+            address: "127.0.0.1:7999".into(),
+            role: NodeRole::Consensus,
+        },
+        MarketTx::RemoveNode { account: acct(2) },
+        MarketTx::Burn {
+            from: acct(2),
+            amount: 5,
+            reference: "x".into(),
+        },
+        MarketTx::SetFrozen {
+            account: acct(2),
+            frozen: false,
+        },
+        MarketTx::OpenPeriod {
+            period: carbon_ledger::market::PeriodId(2),
+            start: TimestampMs(c.time),
+            end: TimestampMs(c.time + DAY),
+            surrender_deadline: TimestampMs(c.time + 2 * DAY),
+        },
+        MarketTx::Allocate {
+            period: p,
+            allocations: vec![(acct(1), 10)],
+        },
+        MarketTx::ClosePeriod { period: p },
+    ];
+    for tx in attempts {
+        let before = c.state.clone();
+        assert_eq!(c.fails(1, tx.clone()), 3, "{tx:?} by an enterprise");
+        // Only the sender's nonce moved (nothing was added or removed).
+        assert_eq!(before.iter().count(), c.state.iter().count(), "{tx:?}");
+        let changed: Vec<_> = c
+            .state
+            .iter()
+            .filter(|(k, v)| before.get(k).unwrap().as_deref() != Some(&v[..]))
+            .map(|(k, _)| k.to_vec())
+            .collect();
+        assert_eq!(
+            changed,
+            vec![carbon_ledger::market::keys::nonce_key(&acct(1))],
+            "{tx:?}"
+        );
+    }
+    assert!(query::account(&c.state, &acct(2)).unwrap().unwrap().frozen);
+    assert_eq!(c.bal(2, Asset::Token), 1_000);
+    assert_eq!(c.bal(1, Asset::Allowance(p)), 0);
+}
+
+#[test]
 fn registering_twice_and_approving_unknown_accounts_are_rejected() {
     let mut c = Chain::new();
     c.ok(

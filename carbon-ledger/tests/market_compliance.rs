@@ -105,15 +105,19 @@ fn reports_convert_gases_with_ar5_gwps_and_verifiers_may_correct_them() {
             (Gas::Co2, 500),
             (Gas::Ch4, 10),
             (Gas::N2o, 1),
-            (Gas::Cf4, 0),
-            (Gas::C2f6, 0),
+            (Gas::Cf4, 1),
+            (Gas::C2f6, 2),
         ]),
         digest: Hash32::digest(b"c"),
         provenance_id: Hash32::digest(b"p"),
     };
     c.ok(1, by_gas);
     let comp = query::compliance(&c.state, P1, &acct(1)).unwrap().unwrap();
-    assert_eq!(comp.report.as_ref().unwrap().reported, 500 + 280 + 265);
+    // AR5 GWP-100: CO2 1, CH4 28, N2O 265, CF4 6,630, C2F6 11,100.
+    assert_eq!(
+        comp.report.as_ref().unwrap().reported,
+        500 + 10 * 28 + 265 + 6_630 + 2 * 11_100
+    );
     // Another enterprise cannot verify; the verifier can, with a correction.
     assert_eq!(
         c.fails(
