@@ -540,3 +540,38 @@ fn after_a_fee_cut_a_resting_bid_pays_the_lower_fee_and_gets_the_rest_back() {
     );
     c.check_invariants();
 }
+
+#[test]
+fn a_block_trade_is_accepted_only_while_its_price_is_within_todays_band() {
+    let mut c = market();
+    let propose = |price| MarketTx::ProposeBlockTrade {
+        counterparty: acct(2),
+        instrument: A,
+        side: Side::Sell,
+        quantity: 100_000,
+        price,
+    };
+    // Reference 5,000: the band is 3,500..=6,500, both edges included.
+    assert_eq!(c.fails(1, propose(3_499)), 13);
+    c.ok(1, propose(3_500));
+    c.ok(1, propose(6_500));
+    // A trade at 4,600 today makes 4,600 tomorrow's reference: 3,220..=5,980.
+    c.order(3, A, Side::Sell, 100, 4_600);
+    c.order(4, A, Side::Buy, 100, 4_600);
+    c.time += DAY;
+    let accept = |id| MarketTx::AcceptBlockTrade {
+        agreement: carbon_ledger::market::AgreementId(id),
+    };
+    assert_eq!(c.fails(2, accept(2)), 13, "6,500 is outside the new band");
+    assert_eq!(c.esc(1, AL), 200_000, "the agreement and its lock remain");
+    c.ok(2, accept(1));
+    c.ok(
+        1,
+        MarketTx::CancelBlockTrade {
+            agreement: carbon_ledger::market::AgreementId(2),
+        },
+    );
+    assert_eq!(c.esc(1, AL), 0);
+    assert_eq!(c.bal(2, AL), 300_000);
+    c.check_invariants();
+}

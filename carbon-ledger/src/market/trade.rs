@@ -150,6 +150,19 @@ fn record(cx: &mut Ctx, t: &Trade) -> MResult<()> {
     Ok(())
 }
 
+/// A block trade's price is within `market.block_trade_band_bps` of
+/// today's reference price: when it is proposed and again when it is
+/// accepted (the reference moves with each trading day).
+fn require_block_band(cx: &mut Ctx, instrument: &Instrument, price: u64) -> MResult<()> {
+    let bps = cx.params()?.block_band_bps();
+    let reference = reference_price(cx, instrument)?;
+    let (low, high) = super::params::band(reference, bps);
+    if price == 0 || price < low || price > high {
+        return Err(MarketError::PriceOutOfBand { price, low, high }.into());
+    }
+    Ok(())
+}
+
 fn proposer_lock(a: &Agreement) -> (Asset, u64) {
     match a.proposer_side {
         Side::Buy => (Asset::Token, a.escrow),
@@ -180,11 +193,7 @@ pub(crate) fn propose(
         }
         .into());
     }
-    let reference = reference_price(cx, &instrument)?;
-    let (low, high) = super::params::band(reference, p.block_band_bps());
-    if price == 0 || price < low || price > high {
-        return Err(MarketError::PriceOutOfBand { price, low, high }.into());
-    }
+    require_block_band(cx, &instrument, price)?;
     let escrow = match side {
         Side::Buy => buy_lock(quantity, price, p.fee_bps())?,
         Side::Sell => quantity,
@@ -207,7 +216,8 @@ pub(crate) fn propose(
     Ok(id)
 }
 
-/// Step two: the counterparty accepts; both legs settle at once.
+/// Step two: the counterparty accepts (still within the band of today's
+/// reference price); both legs settle at once.
 pub(crate) fn accept(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResult<TradeId> {
     let a: Agreement = match cx.get::<Agreement>(&keys::agreement(id.0))? {
         Some(a) if a.counterparty == *actor => a,
@@ -217,6 +227,7 @@ pub(crate) fn accept(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResul
     if registered(cx, &a.proposer)?.frozen {
         return Err(MarketError::Frozen(a.proposer).into());
     }
+    require_block_band(cx, &a.instrument, a.price)?;
     let fee_bps = cx.params()?.fee_bps();
     let (buyer, buyer_locked, seller, seller_locked) = match a.proposer_side {
         Side::Buy => (a.proposer, a.escrow, a.counterparty, false),
