@@ -1,6 +1,9 @@
 //! Random market operations for the property tests and the recorded
-//! equivalence vectors: the operation mix, a funded starting chain, and
-//! the mapping of an operation to a signed-able transaction.
+//! equivalence vectors: the operation mix ([`op`], the trading day, also
+//! behind the recorded vectors; [`lifecycle`], a whole period with
+//! reports, verification, issuance, surrender, the close and the next
+//! period), a funded starting chain, and the mapping of an operation to a
+//! signed-able transaction.
 
 use carbon_ledger::Hash32;
 use carbon_ledger::genesis::ParamValue;
@@ -13,6 +16,8 @@ use proptest::prelude::*;
 use super::*;
 
 pub const P: PeriodId = PeriodId(1);
+/// The period [`Op::NextPeriod`] opens.
+pub const P2: PeriodId = PeriodId(2);
 /// Enterprises 1..=6, resource holder 7, free account 8, stranger 9.
 pub const SEEDS: u16 = 9;
 
@@ -74,6 +79,42 @@ pub enum Op {
         bps: u64,
     },
     NextDay,
+    /// An enterprise reports its period-1 total.
+    Report {
+        who: u16,
+        total: u64,
+    },
+    /// The regulator verifies a report, maybe correcting it.
+    Verify {
+        who: u16,
+        corrected: Option<u64>,
+    },
+    /// Allowances and offsets surrendered for period 1.
+    SurrenderBoth {
+        who: u16,
+        allowances: u64,
+        offsets: u64,
+    },
+    /// The resource holder reports activity on its project.
+    Activity {
+        qty: u64,
+    },
+    /// The regulator certifies an activity (issuing offsets).
+    Certify {
+        id: u64,
+    },
+    /// Block time moves on by whole days.
+    Jump {
+        days: u64,
+    },
+    /// The regulator closes period 1.
+    Close,
+    /// The regulator opens period 2 now.
+    NextPeriod,
+    /// The regulator allocates period 2 to every enterprise.
+    Allocate2 {
+        tonnes: u64,
+    },
 }
 
 pub fn op() -> impl Strategy<Value = Op> {
@@ -96,6 +137,44 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => (0u64..1_200).prop_map(|bps| Op::Fee { bps }),
         1 => Just(Op::NextDay),
     ]
+}
+
+/// The operations of the reporting weeks: [`op`], reports, verification,
+/// surrender of allowances and offsets, activity and certification.
+fn reporting_op() -> impl Strategy<Value = Op> {
+    let who = prop_oneof![8 => 1..=6u16, 1 => 7..=SEEDS];
+    prop_oneof![
+        6 => op(),
+        3 => (who.clone(), prop_oneof![6 => 100_000u64..400_000, 1 => Just(u64::MAX)]).prop_map(|(who, total)| Op::Report { who, total }),
+        3 => (who.clone(), prop_oneof![3 => Just(None), 1 => (0u64..400_000).prop_map(Some)]).prop_map(|(who, corrected)| Op::Verify { who, corrected }),
+        4 => (who.clone(), 1u64..200_000, prop_oneof![1 => Just(0u64), 2 => 1u64..20_000]).prop_map(|(who, allowances, offsets)| Op::SurrenderBoth { who, allowances, offsets }),
+        1 => (1u64..200_000).prop_map(|qty| Op::Activity { qty }),
+        1 => (1u64..5).prop_map(|id| Op::Certify { id }),
+    ]
+}
+
+/// A whole period's life: trading days, the period's end, reporting and
+/// surrender, the deadline, late surrender, the close (fines, debt), the
+/// next period opened and allocated (minus the debt), and trading on.
+pub fn lifecycle() -> impl Strategy<Value = Vec<Op>> {
+    use proptest::collection::vec;
+    (
+        vec(op(), 0..40),
+        vec(reporting_op(), 0..80),
+        vec(reporting_op(), 0..20),
+        1u64..400_000,
+        vec(op(), 0..30),
+    )
+        .prop_map(|(trading, reporting, late, tonnes, after)| {
+            let mut ops = trading;
+            ops.push(Op::Jump { days: 30 });
+            ops.extend(reporting);
+            ops.push(Op::Jump { days: 11 });
+            ops.extend(late);
+            ops.extend([Op::Close, Op::NextPeriod, Op::Allocate2 { tonnes }]);
+            ops.extend(after);
+            ops
+        })
 }
 
 pub fn setup() -> Chain {
@@ -261,10 +340,70 @@ pub fn to_tx(c: &Chain, op: &Op) -> (u16, MarketTx) {
                 value: ParamValue::Int(bps),
             },
         ),
-        Op::NextDay => (
+        Op::NextDay | Op::Jump { .. } => (
             REG,
             MarketTx::Register {
                 name: "tick".into(),
+            },
+        ),
+        Op::Report { who, total } => (
+            who,
+            MarketTx::SubmitReport {
+                period: P,
+                emissions: carbon_ledger::market::Emissions::Total(total),
+                digest: Hash32::digest(b"abe report"),
+                provenance_id: Hash32::digest(b"prov"),
+            },
+        ),
+        Op::Verify { who, corrected } => (
+            REG,
+            MarketTx::VerifyReport {
+                enterprise: acct(who),
+                period: P,
+                corrected,
+            },
+        ),
+        Op::SurrenderBoth {
+            who,
+            allowances,
+            offsets,
+        } => (
+            who,
+            MarketTx::Surrender {
+                period: P,
+                allowances,
+                offsets,
+            },
+        ),
+        Op::Activity { qty } => (
+            7,
+            MarketTx::ReportActivity {
+                project: ProjectId(1),
+                quantity: qty,
+                evidence: Hash32::digest(b"meter"),
+            },
+        ),
+        Op::Certify { id } => (
+            REG,
+            MarketTx::CertifyActivity {
+                activity: carbon_ledger::market::ActivityId(id),
+            },
+        ),
+        Op::Close => (REG, MarketTx::ClosePeriod { period: P }),
+        Op::NextPeriod => (
+            REG,
+            MarketTx::OpenPeriod {
+                period: P2,
+                start: carbon_ledger::TimestampMs(c.time),
+                end: carbon_ledger::TimestampMs(c.time + 30 * DAY),
+                surrender_deadline: carbon_ledger::TimestampMs(c.time + 40 * DAY),
+            },
+        ),
+        Op::Allocate2 { tonnes } => (
+            REG,
+            MarketTx::Allocate {
+                period: P2,
+                allocations: (1..=6).map(|s| (acct(s), tonnes)).collect(),
             },
         ),
     }
