@@ -269,6 +269,12 @@ fn frozen_account_can_do_nothing_and_writes_nothing() {
 #[test]
 fn admitting_and_removing_nodes_emits_membership_changes() {
     let mut c = Chain::new();
+    let genesis_keys = query::consensus_keys(&c.state).unwrap();
+    let mut sorted = genesis_keys.clone();
+    sorted.sort_by_key(|k| k.account());
+    assert_eq!(genesis_keys, sorted, "in account-id order");
+    assert!(!genesis_keys.is_empty());
+    let nodes = query::members(&c.state).unwrap().len();
     let pk = PublicKey::from(&key(77).verifying_key());
     let r = c.ok(
         REG,
@@ -289,6 +295,11 @@ fn admitting_and_removing_nodes_emits_membership_changes() {
     );
     let key_m = [PREFIX_MEMBER, &acct(77).0].concat();
     assert!(c.state.get(&key_m).unwrap().is_some());
+    // The set the consensus layer applies at its next checkpoint.
+    let keys = query::consensus_keys(&c.state).unwrap();
+    assert_eq!(keys.len(), genesis_keys.len() + 1);
+    assert!(keys.contains(&pk));
+    assert_eq!(query::members(&c.state).unwrap().len(), nodes + 1);
     let dup = MarketTx::AdmitNode {
         name: "dup".into(),
         public_key: pk,
@@ -313,7 +324,31 @@ fn admitting_and_removing_nodes_emits_membership_changes() {
         }]
     );
     assert!(c.state.get(&key_m).unwrap().is_none());
+    assert_eq!(query::consensus_keys(&c.state).unwrap(), genesis_keys);
     assert_eq!(c.fails(REG, MarketTx::RemoveNode { account: acct(77) }), 7);
+}
+
+#[test]
+fn members_are_listed_across_pages_and_observers_do_not_vote() {
+    let mut c = Chain::new();
+    let before = query::members(&c.state).unwrap().len();
+    let voters = query::consensus_keys(&c.state).unwrap().len();
+    // More than one page of the scan (256).
+    for i in 0..300u16 {
+        c.ok(
+            REG,
+            MarketTx::AdmitNode {
+                name: format!("observer-{i}"),
+                public_key: PublicKey::from(&key(1_000 + i).verifying_key()),
+                address: "127.0.0.1:7001".into(),
+                role: NodeRole::Observer,
+            },
+        );
+    }
+    let all = query::members(&c.state).unwrap();
+    assert_eq!(all.len(), before + 300);
+    assert!(all.windows(2).all(|w| w[0].account < w[1].account));
+    assert_eq!(query::consensus_keys(&c.state).unwrap().len(), voters);
 }
 
 #[test]

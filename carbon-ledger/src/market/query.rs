@@ -15,8 +15,9 @@ use super::types::{
     Side, Trade, TradeId,
 };
 use crate::error::{QueryError, Result};
+use crate::genesis::{Member, NodeRole, PREFIX_MEMBER};
 use crate::state::StateView;
-use crate::types::{AccountId, TimestampMs};
+use crate::types::{AccountId, PublicKey, TimestampMs};
 
 /// Most order-book levels returned.
 pub const MAX_DEPTH: usize = 5;
@@ -229,4 +230,37 @@ pub fn credit(v: &(impl StateView + ?Sized), a: &AccountId) -> Result<CreditReco
 /// An offset project.
 pub fn project(v: &(impl StateView + ?Sized), id: u64) -> Result<Option<Project>> {
     read(v, &keys::project(id))
+}
+
+/// Every node of the consortium (consensus and observer), in account-id
+/// order: the genesis members and those the regulator admitted since
+/// (`MarketTx::AdmitNode`), less those it removed.
+pub fn members(v: &(impl StateView + ?Sized)) -> Result<Vec<Member>> {
+    const PAGE: usize = 256;
+    let mut out = Vec::new();
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = v.scan_prefix(PREFIX_MEMBER, after.as_deref(), PAGE)?;
+        for (_, bytes) in &page {
+            out.push(crate::codec::decode(&bytes[..], 4096, "member")?);
+        }
+        match page.last() {
+            Some((k, _)) if page.len() == PAGE => after = Some(k.clone()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// The voting validator set the state names: the public keys of the
+/// consensus members, in account-id order. A host gives it to the
+/// consensus layer (`carbon_pbft::Replica::handle_validator_set`) after
+/// applying a block whose receipts carry a `MarketEvent::MembershipChanged`,
+/// and builds the genesis set with it too, so that every node orders the
+/// set the same way.
+pub fn consensus_keys(v: &(impl StateView + ?Sized)) -> Result<Vec<PublicKey>> {
+    Ok(members(v)?
+        .into_iter()
+        .filter(|m| m.role == NodeRole::Consensus)
+        .map(|m| m.public_key)
+        .collect())
 }
