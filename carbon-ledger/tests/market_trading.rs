@@ -368,6 +368,42 @@ fn cancelling_a_block_trade_returns_the_lock_and_counts_against_credit() {
 }
 
 #[test]
+fn withdrawing_from_a_frozen_proposer_returns_its_lock_and_costs_no_credit() {
+    let mut c = market();
+    c.ok(
+        2,
+        MarketTx::ProposeBlockTrade {
+            counterparty: acct(1),
+            instrument: A,
+            side: Side::Sell,
+            quantity: 100_000,
+            price: 5_000,
+        },
+    );
+    c.ok(
+        REG,
+        MarketTx::SetFrozen {
+            account: acct(2),
+            frozen: true,
+        },
+    );
+    let accept = MarketTx::AcceptBlockTrade {
+        agreement: carbon_ledger::market::AgreementId(1),
+    };
+    assert_eq!(c.fails(1, accept), 2, "a frozen proposer cannot settle");
+    c.ok(
+        1,
+        MarketTx::CancelBlockTrade {
+            agreement: carbon_ledger::market::AgreementId(1),
+        },
+    );
+    assert_eq!((c.esc(2, AL), c.bal(2, AL)), (0, 200_000));
+    let cr = query::credit(&c.state, &acct(1)).unwrap();
+    assert_eq!((cr.agreements_cancelled, cr.score_bps), (0, 10_000));
+    c.check_invariants();
+}
+
+#[test]
 fn a_settlement_that_cannot_pay_fails_as_a_whole() {
     let mut c = market();
     c.ok(

@@ -262,7 +262,8 @@ pub(crate) fn accept(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResul
 }
 
 /// Either party withdraws; the proposer's lock is returned and the
-/// cancelling party's record counts a cancelled agreement.
+/// cancelling party's record counts a cancelled agreement, unless the
+/// other party is frozen.
 pub(crate) fn cancel(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResult<()> {
     let a: Agreement = match cx.get::<Agreement>(&keys::agreement(id.0))? {
         Some(a) if a.counterparty == *actor || a.proposer == *actor => a,
@@ -272,10 +273,19 @@ pub(crate) fn cancel(cx: &mut Ctx, actor: &AccountId, id: AgreementId) -> MResul
     cx.unlock(&a.proposer, &asset, amount)?;
     cx.credit(&a.proposer, &asset, amount)?;
     cx.del(keys::agreement(id.0));
-    cx.update_credit(actor, |c| {
-        c.agreements_cancelled = c.agreements_cancelled.checked_add(1)?;
-        Some(())
-    })?;
+    // Withdrawing from a party that was frozen (and so can neither settle
+    // nor withdraw itself) does not count against the one who withdraws.
+    let other = if a.proposer == *actor {
+        a.counterparty
+    } else {
+        a.proposer
+    };
+    if !registered(cx, &other)?.frozen {
+        cx.update_credit(actor, |c| {
+            c.agreements_cancelled = c.agreements_cancelled.checked_add(1)?;
+            Some(())
+        })?;
+    }
     cx.emit(MarketEvent::AgreementCancelled { agreement: id });
     Ok(())
 }
