@@ -24,6 +24,24 @@ fn give_digests(c: &mut Cluster, skip: &[usize]) {
     c.run();
 }
 
+/// Four replicas, no host giving digests by itself; 16 requests. Replica 3
+/// gives a wrong digest at 4 and executes on to 8 (the others have given
+/// no digest yet).
+fn wrong_digest_at_4() -> Cluster {
+    let mut c = Cluster::new(4);
+    c.auto_digest = false;
+    for k in 1..=16 {
+        c.submit(request(k, 1));
+    }
+    let now = c.now;
+    c.replicas[3]
+        .handle_state_digest(now, SeqNo(4), wrong())
+        .unwrap();
+    c.run();
+    assert_eq!(c.executed(3), SeqNo(8));
+    c
+}
+
 #[test]
 fn a_digest_that_disagrees_with_a_checkpoint_already_stable_fetches_the_state() {
     let mut c = Cluster::new(4);
@@ -57,17 +75,9 @@ fn a_digest_that_disagrees_with_a_checkpoint_already_stable_fetches_the_state() 
 #[test]
 fn a_replica_that_diverged_after_executing_past_the_checkpoint_rolls_back_to_it() {
     // Reviewer's probe A. No host gives digests by itself here.
-    let mut c = Cluster::new(4);
-    c.auto_digest = false;
-    for k in 1..=16 {
-        c.submit(request(k, 1));
-    }
+    let mut c = wrong_digest_at_4();
     let (now, cp, next) = (c.now, SeqNo(4), SeqNo(8));
-    // Replica 3 gives a wrong digest at 4 and executes on to 8; the others'
-    // digests then make 4 stable.
-    c.replicas[3].handle_state_digest(now, cp, wrong()).unwrap();
-    c.run();
-    assert_eq!(c.executed(3), next);
+    // The others' digests then make 4 stable.
     c.replicas[3]
         .handle_state_digest(now, next, wrong())
         .unwrap();
@@ -372,15 +382,8 @@ fn a_replica_that_knows_its_state_diverged_signs_no_checkpoint_vote_on_top_of_it
     // Fourth review, finding 2: a digest given after the replica learned it
     // diverged comes from the corrupted state; signing it would use up its
     // one vote at that checkpoint (never a second digest after a rollback).
-    let mut c = Cluster::new(4);
-    c.auto_digest = false;
-    for k in 1..=16 {
-        c.submit(request(k, 1));
-    }
+    let mut c = wrong_digest_at_4();
     let (now, cp, next) = (c.now, SeqNo(4), SeqNo(8));
-    c.replicas[3].handle_state_digest(now, cp, wrong()).unwrap();
-    c.run();
-    assert_eq!(c.executed(3), next);
     give_digests(&mut c, &[3]);
     assert_eq!(c.replicas[3].diverged(), Some(cp));
     let still_wrong = Digest::hash(b"diverged at 8", &[]);
