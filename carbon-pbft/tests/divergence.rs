@@ -105,14 +105,8 @@ fn a_replica_that_diverged_after_executing_past_the_checkpoint_rolls_back_to_it(
     give_digests(&mut c, &[]);
     // It voted at 8 before rolling back: it never signs a second digest
     // there (reviewer's F1), whatever its state digest is now.
-    let signed_at_8: std::collections::BTreeSet<_> = c
-        .sent
-        .iter()
-        .filter_map(|(from, m)| match m {
-            Message::Checkpoint(v) if from.0 == 3 && v.body.seq == next => Some(v.body.digest),
-            _ => None,
-        })
-        .collect();
+    let signed_at_8: std::collections::BTreeSet<_> =
+        checkpoint_digests_signed(&c, 3, next).into_iter().collect();
     assert_eq!(signed_at_8.len(), 1);
     c.submit(request(30, 1));
     c.advance(50);
@@ -399,19 +393,24 @@ fn a_replica_that_knows_its_state_diverged_signs_no_checkpoint_vote_on_top_of_it
         .snapshot(0, next)
         .map(|s| carbon_pbft::checkpoint::checkpoint_digest(&s))
         .expect("replica 0 holds the stable state at 8");
-    let signed: Vec<Digest> = c
-        .sent
-        .iter()
-        .filter_map(|(from, m)| match m {
-            Message::Checkpoint(v) if from.0 == 3 && v.body.seq == next => Some(v.body.digest),
-            _ => None,
-        })
-        .collect();
+    let signed = checkpoint_digests_signed(&c, 3, next);
     assert!(
         signed.iter().all(|d| *d == agreed),
         "replica 3 signed its diverged digest at 8"
     );
     assert!(signed.contains(&agreed));
+}
+
+/// The digests replica `from` signed CHECKPOINT votes for at `seq`, in
+/// the order it sent them.
+fn checkpoint_digests_signed(c: &Cluster, from: u32, seq: SeqNo) -> Vec<Digest> {
+    c.sent
+        .iter()
+        .filter_map(|(f, m)| match m {
+            Message::Checkpoint(v) if f.0 == from && v.body.seq == seq => Some(v.body.digest),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Replica `i`'s application digest after its first `n` delivered batches.
