@@ -192,12 +192,13 @@ fn incoming() -> Vec<(u16, MarketTx)> {
 }
 
 /// The timed batch: the orders through `market::apply` on one context
-/// (the writes accumulate in memory, as within a block), then
+/// sized for them (the writes accumulate in memory, as within a block's
+/// run of market transactions in `exec::execute_verified`), then
 /// `Ctx::finish` (the write-back); the number of records written. Not
 /// inlined, so that a profiler can count it alone (see `main`).
 #[inline(never)]
 fn place_batch(state: &MemState, orders: &[(AccountId, MarketTx)]) -> usize {
-    let mut cx = Ctx::new(state, TimestampMs(T0 + 1));
+    let mut cx = Ctx::with_capacity(state, TimestampMs(T0 + 1), orders.len());
     for (t, tx) in orders {
         market::apply(&mut cx, t, tx).expect("bench orders are valid");
     }

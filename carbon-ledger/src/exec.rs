@@ -18,15 +18,13 @@
 //!
 //! A failure to read the state itself (a corrupt store) aborts the block.
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
-
 use crate::codec;
 use crate::error::{Result, TxError};
 use crate::hash::Hash32;
 use crate::market::{self, Ctx, Fail, MarketError, MarketEvent};
 use crate::receipt::{Cost, Event, Receipt, TxStatus};
-use crate::state::{Entry, Overlay, StateView, WriteSet};
+pub use crate::state::MemState;
+use crate::state::{Overlay, StateView, WriteSet};
 use crate::tx::{Payload, Transaction, verify_batch};
 use crate::types::{ChainId, TimestampMs};
 
@@ -154,7 +152,7 @@ pub fn execute_verified(
             continue;
         }
         let writes = {
-            let mut cx = Ctx::new(&block, time);
+            let mut cx = Ctx::with_capacity(&block, time, run);
             for tx in &rest[..run] {
                 receipts.push(execute_native(&mut cx, tx)?);
                 forget_evm_params(&mut evm, &tx.body.payload);
@@ -327,75 +325,5 @@ fn tx_cost(cx: &mut Ctx) -> Cost {
         keys_written: u32::try_from(keys).unwrap_or(u32::MAX),
         bytes_written,
         ..Cost::default()
-    }
-}
-
-/// A world state held in memory: for tests, benches and dry runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemState {
-    map: BTreeMap<Vec<u8>, Vec<u8>>,
-}
-
-impl MemState {
-    /// An empty state.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Applies a block's writes.
-    pub fn apply(&mut self, w: &WriteSet) {
-        for (k, v) in w.iter() {
-            match v {
-                Some(v) => self.map.insert(k.to_vec(), v.to_vec()),
-                None => self.map.remove(k),
-            };
-        }
-    }
-
-    /// Entries in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.map.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
-    }
-
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether the state is empty.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-}
-
-impl StateView for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.map.get(key).cloned())
-    }
-
-    fn get_into(&self, key: &[u8], out: &mut Vec<u8>) -> Result<bool> {
-        Ok(crate::state::copy_into(
-            self.map.get(key).map(Vec::as_slice),
-            out,
-        ))
-    }
-
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        start_after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<Entry>> {
-        let lower = match start_after {
-            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
-            _ => Bound::Included(prefix.to_vec()),
-        };
-        Ok(self
-            .map
-            .range((lower, Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .take(limit)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect())
     }
 }

@@ -118,6 +118,26 @@ impl Tables {
     }
 }
 
+/// Most operations [`Ctx::with_capacity`] makes room for up front.
+const MAX_RESERVED_OPS: usize = 10_000;
+
+impl Tables {
+    /// Makes room for the records `ops` order-path operations typically
+    /// touch (a fill touches six holdings, the two orders, the maker's
+    /// order list and a trade), so that the caches of a large block do not
+    /// rehash while it runs.
+    fn reserve(&mut self, ops: usize) {
+        let n = ops.min(MAX_RESERVED_OPS);
+        self.acct.reserve(n);
+        self.nonce.reserve(n);
+        self.bal.reserve(3 * n);
+        self.order.reserve(2 * n);
+        self.aord.reserve(n);
+        self.lvl.reserve(n / 2);
+        self.trade.reserve(n);
+    }
+}
+
 /// Market operations in progress over a base state.
 pub struct Ctx<'a> {
     pub(crate) base: &'a (dyn StateView + 'a),
@@ -143,6 +163,14 @@ impl<'a> Ctx<'a> {
             tx: 0,
             t: Tables::new(),
         }
+    }
+
+    /// A context for about `ops` operations (a block's run of market
+    /// transactions): as [`Ctx::new`], with the caches sized up front.
+    pub fn with_capacity(base: &'a (dyn StateView + 'a), time: TimestampMs, ops: usize) -> Self {
+        let mut cx = Ctx::new(base, time);
+        cx.t.reserve(ops);
+        cx
     }
 
     /// Ends the context: its writes and events.

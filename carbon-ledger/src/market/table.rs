@@ -125,6 +125,11 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
         }
     }
 
+    /// Makes room for `n` more records without growing the map.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
+
     fn slot<'t>(
         map: &'t mut FastMap<K, Slot<V>>,
         buf: &mut Vec<u8>,

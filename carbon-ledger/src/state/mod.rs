@@ -5,7 +5,9 @@
 //! the block.
 
 mod lthash;
+mod mem;
 mod view;
 
 pub use lthash::{Change, LANES, LTHASH_BYTES, LtHash};
+pub use mem::MemState;
 pub use view::{Entry, MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, WriteSet, copy_into};

@@ -132,6 +132,17 @@ pub fn copy_into(v: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
     }
 }
 
+/// Where a scan of `prefix` after `start_after` starts: just after
+/// `start_after` if that is inside or beyond the prefix's range, else at
+/// the prefix itself (a `start_after` sorting before the prefix must not
+/// stop the scan before it reaches the prefix's keys).
+pub(crate) fn scan_start<'k>(prefix: &'k [u8], start_after: Option<&'k [u8]>) -> Bound<&'k [u8]> {
+    match start_after {
+        Some(a) if a >= prefix => Bound::Excluded(a),
+        _ => Bound::Included(prefix),
+    }
+}
+
 /// Buffered writes over a base view: reads see the buffer first. Nest one
 /// overlay per transaction over the block's overlay to undo a failed
 /// transaction by dropping it, or keep it with [`Overlay::absorb`].
@@ -198,14 +209,10 @@ impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Entry>> {
-        let lower = match start_after {
-            Some(a) => Bound::Excluded(a.to_vec()),
-            None => Bound::Included(prefix.to_vec()),
-        };
         let mut ours = self
             .writes
             .map
-            .range((lower, Bound::Unbounded))
+            .range::<[u8], _>((scan_start(prefix, start_after), Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(prefix))
             .peekable();
         let page = limit.max(16);
@@ -239,5 +246,31 @@ impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::MemState;
+
+    #[test]
+    fn an_overlay_scan_starting_before_the_prefix_still_sees_buffered_writes() {
+        let mut base = MemState::new();
+        base.apply(&std::iter::once((b"p/b".to_vec(), Some(b"base".to_vec()))).collect());
+        let mut o = Overlay::new(&base);
+        o.put(b"p/a".to_vec(), b"ours".to_vec());
+        // A buffered key between `start_after` and the prefix.
+        o.put(b"m/x".to_vec(), b"other".to_vec());
+        let got = o.scan_prefix(b"p/", Some(b"a"), 10).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (b"p/a".to_vec(), b"ours".to_vec()),
+                (b"p/b".to_vec(), b"base".to_vec())
+            ]
+        );
+        let after = o.scan_prefix(b"p/", Some(b"p/a"), 10).unwrap();
+        assert_eq!(after, vec![(b"p/b".to_vec(), b"base".to_vec())]);
     }
 }
