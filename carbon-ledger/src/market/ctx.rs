@@ -19,7 +19,7 @@ use super::events::MarketEvent;
 use super::keys;
 use super::params::Params;
 use super::records::Period;
-use super::table::{Table, Write};
+use super::table::Table;
 use super::types::{
     AccountRecord, Asset, DayStats, Holding, Instrument, InstrumentStats, Order, OrderId, PeriodId,
     Side, Trade,
@@ -80,7 +80,8 @@ pub(crate) struct Tables {
 /// Runs `$body` with `$x` bound to each table in turn: `&mut` with `mut`,
 /// by value with `move` (the field list is written once, here). The typed
 /// tables come in the byte order of their key prefixes, so that their
-/// write-backs form one sorted run (the write set sorts what it is given).
+/// write-backs form one sorted run (the write set appends writes in key
+/// order in constant time, and places the others by search).
 macro_rules! each_table {
     (@ mut $t:expr, |$x:ident| $body:expr, $($f:ident)*) => {{
         $( { let $x = &mut $t.$f; $body; } )*
@@ -175,10 +176,10 @@ impl<'a> Ctx<'a> {
 
     /// Ends the context: its writes and events.
     pub fn finish(self) -> (WriteSet, Vec<MarketEvent>) {
-        let mut out: Vec<Write> = Vec::new();
+        let mut out = WriteSet::new();
         let t = self.t;
         each_table!(move t, |x| x.write_back(&mut out));
-        (out.into_iter().collect(), self.events)
+        (out, self.events)
     }
 
     /// Opens a transaction: later changes can be undone with

@@ -20,7 +20,7 @@ use foldhash::fast::RandomState;
 
 use super::error::MResult;
 use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
-use crate::state::StateView;
+use crate::state::{StateView, WriteSet};
 use crate::types::AccountId;
 
 /// The caches' map: a fast hasher with a per-process random seed.
@@ -40,9 +40,6 @@ struct Slot<V> {
     /// reused at write-back.
     key: Option<Vec<u8>>,
 }
-
-/// A write-back entry: state key and new value (`None` deletes).
-pub(crate) type Write = (Vec<u8>, Option<Vec<u8>>);
 
 /// The cache of one record kind, keyed natively.
 pub(crate) struct Table<K, V> {
@@ -251,8 +248,8 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
         }
     }
 
-    /// Appends every written record, encoded, in key order.
-    pub(crate) fn write_back(self, out: &mut Vec<Write>) {
+    /// Writes every written record, encoded, to `out`, in key order.
+    pub(crate) fn write_back(self, out: &mut WriteSet) {
         let mut map = self.map;
         let mut written: Vec<(u64, &K, &mut Slot<V>)> = Vec::with_capacity(map.len());
         written.extend(
@@ -261,10 +258,11 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
                 .map(|(k, s)| (k.rank(), k, s)),
         );
         written.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        out.reserve(written.len());
+        // Records average well under 64 bytes of key and value.
+        out.reserve(written.len(), 64 * written.len());
         for (_, k, s) in written {
             let key = s.key.take().unwrap_or_else(|| (self.key)(k));
-            out.push((key, s.val.as_ref().map(self.enc)));
+            out.write(&key, s.val.as_ref().map(self.enc).as_deref());
         }
     }
 }

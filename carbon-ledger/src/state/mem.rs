@@ -7,7 +7,8 @@ use std::ops::Bound;
 
 use foldhash::fast::RandomState;
 
-use super::view::{Entry, StateView, WriteSet, copy_into, scan_start};
+use super::view::{Entry, StateView, copy_into, scan_start};
+use super::writes::WriteSet;
 use crate::error::Result;
 
 /// A world state held in memory.

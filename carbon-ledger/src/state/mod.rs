@@ -7,7 +7,9 @@
 mod lthash;
 mod mem;
 mod view;
+mod writes;
 
 pub use lthash::{Change, LANES, LTHASH_BYTES, LtHash};
 pub use mem::MemState;
-pub use view::{Entry, MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, WriteSet, copy_into};
+pub use view::{Entry, MAX_KEY_BYTES, MAX_VALUE_BYTES, Overlay, StateView, copy_into};
+pub use writes::WriteSet;

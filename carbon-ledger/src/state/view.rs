@@ -1,9 +1,10 @@
 //! Reading state and collecting a block's writes.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Bound;
 
-use crate::error::{BlockError, Result};
+use super::writes::WriteSet;
+use crate::error::Result;
 
 /// Longest state key (bytes).
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -43,80 +44,6 @@ pub trait StateView {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Entry>>;
-}
-
-/// A block's state writes: key -> new value, or `None` for a delete.
-/// Ordered (a `BTreeMap`), so iterating it is deterministic.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WriteSet {
-    map: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-}
-
-impl WriteSet {
-    /// An empty write set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets `key` to `value` (a later write to the same key wins).
-    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
-        self.map.insert(key.into(), Some(value.into()));
-    }
-
-    /// Deletes `key`.
-    pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
-        self.map.insert(key.into(), None);
-    }
-
-    /// The pending write for `key`: `Some(None)` is a pending delete.
-    pub fn get(&self, key: &[u8]) -> Option<Option<&[u8]>> {
-        self.map.get(key).map(|v| v.as_deref())
-    }
-
-    /// Writes in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
-        self.map.iter().map(|(k, v)| (k.as_slice(), v.as_deref()))
-    }
-
-    /// Number of keys written.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether nothing is written.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// Applies `other` on top of `self` (its writes win).
-    pub fn extend(&mut self, other: WriteSet) {
-        self.map.extend(other.map);
-    }
-
-    /// Checks every key and value against [`MAX_KEY_BYTES`] and
-    /// [`MAX_VALUE_BYTES`] (and that no key is empty).
-    pub fn check_limits(&self) -> Result<(), BlockError> {
-        for (k, v) in &self.map {
-            let vlen = v.as_ref().map_or(0, Vec::len);
-            if k.is_empty() || k.len() > MAX_KEY_BYTES || vlen > MAX_VALUE_BYTES {
-                return Err(BlockError::WriteTooLarge {
-                    key_len: k.len(),
-                    value_len: vlen,
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Collects writes (`None` deletes); a later write of the same key wins.
-/// Fastest when the keys come in order.
-impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for WriteSet {
-    fn from_iter<I: IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>>(iter: I) -> Self {
-        WriteSet {
-            map: iter.into_iter().collect(),
-        }
-    }
 }
 
 /// Copies `v` (if any) into `out`, replacing its content; whether there
@@ -211,8 +138,7 @@ impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
     ) -> Result<Vec<Entry>> {
         let mut ours = self
             .writes
-            .map
-            .range::<[u8], _>((scan_start(prefix, start_after), Bound::Unbounded))
+            .range_from(scan_start(prefix, start_after))
             .take_while(|(k, _)| k.starts_with(prefix))
             .peekable();
         let page = limit.max(16);
@@ -231,15 +157,15 @@ impl<V: StateView + ?Sized> StateView for Overlay<'_, V> {
                 (None, None) => break,
                 (Some(_), None) => false,
                 (None, Some(_)) => true,
-                (Some((bk, _)), Some((ok, _))) => ok.as_slice() <= bk.as_slice(),
+                (Some((bk, _)), Some((ok, _))) => *ok <= bk.as_slice(),
             };
             if take_ours {
                 let (k, v) = ours.next().expect("invariant: peeked above");
-                if base.front().is_some_and(|(bk, _)| bk == k) {
+                if base.front().is_some_and(|(bk, _)| bk.as_slice() == k) {
                     base.pop_front(); // shadowed by our write
                 }
                 if let Some(v) = v {
-                    out.push((k.clone(), v.clone()));
+                    out.push((k.to_vec(), v.to_vec()));
                 }
             } else {
                 out.push(base.pop_front().expect("invariant: front checked above"));
