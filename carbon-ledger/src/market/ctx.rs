@@ -46,13 +46,13 @@ pub struct Supply {
 
 // The tables hold `fn(&V)` pointers, so these take `&Vec`.
 #[allow(clippy::ptr_arg)]
-fn enc_ids(v: &Vec<OrderId>) -> Vec<u8> {
-    enc_u64_list(v.iter().map(|o| o.0))
+fn enc_ids(v: &Vec<OrderId>, out: &mut Vec<u8>) {
+    enc_u64_list(v.iter().map(|o| o.0), out);
 }
 
 #[allow(clippy::ptr_arg)]
-fn enc_prices(v: &Vec<u64>) -> Vec<u8> {
-    enc_u64_list(v.iter().copied())
+fn enc_prices(v: &Vec<u64>, out: &mut Vec<u8>) {
+    enc_u64_list(v.iter().copied(), out);
 }
 
 fn dec_ids(b: &[u8]) -> MResult<Vec<OrderId>> {
@@ -98,23 +98,23 @@ macro_rules! each_table {
 impl Tables {
     fn new() -> Self {
         Tables {
-            raw: Table::new(Clone::clone, Clone::clone, |b| Ok(b.to_vec())),
-            nonce: Table::new(keys::nonce, enc_u64, dec_u64),
-            acct: Table::new(keys::account, enc, dec_bcs),
-            bal: Table::new(
-                |k| keys::balance(&k.0, &k.1),
-                wire::enc_holding,
-                wire::dec_holding,
+            raw: Table::new(
+                |k, out| out.extend_from_slice(k),
+                |v, out| out.extend_from_slice(v),
+                |b| Ok(b.to_vec()),
             ),
-            seq: Table::new(|k| keys::seq(k), enc_u64, dec_u64),
-            order: Table::new(|k| keys::order(*k), wire::enc_order, wire::dec_order),
-            aord: Table::new(keys::account_orders, enc_ids, dec_ids),
-            px: Table::new(|k| keys::prices(&k.0, k.1), enc_prices, dec_u64_list),
-            lvl: Table::new(|k| keys::level(&k.0, k.1, k.2), enc_ids, dec_ids),
-            inst: Table::new(keys::instrument, enc, dec_bcs),
-            day: Table::new(|k| keys::day(&k.0, k.1), enc, dec_bcs),
-            trade: Table::new(|k| keys::trade(*k), wire::enc_trade, wire::dec_trade),
-            period: Table::new(|k| keys::period(*k), enc, dec_bcs),
+            nonce: Table::new(keys::nonce_into, enc_u64, dec_u64),
+            acct: Table::new(keys::account_into, enc, dec_bcs),
+            bal: Table::new(keys::balance_into, wire::enc_holding, wire::dec_holding),
+            seq: Table::new(|k, out| keys::seq_into(k, out), enc_u64, dec_u64),
+            order: Table::new(keys::order_into, wire::enc_order, wire::dec_order),
+            aord: Table::new(keys::account_orders_into, enc_ids, dec_ids),
+            px: Table::new(keys::prices_into, enc_prices, dec_u64_list),
+            lvl: Table::new(keys::level_into, enc_ids, dec_ids),
+            inst: Table::new(keys::instrument_into, enc, dec_bcs),
+            day: Table::new(keys::day_into, enc, dec_bcs),
+            trade: Table::new(keys::trade_into, wire::enc_trade, wire::dec_trade),
+            period: Table::new(keys::period_into, enc, dec_bcs),
         }
     }
 }
@@ -175,8 +175,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// Ends the context: its writes and events.
-    pub fn finish(self) -> (WriteSet, Vec<MarketEvent>) {
-        let mut out = WriteSet::new();
+    pub fn finish(mut self) -> (WriteSet, Vec<MarketEvent>) {
+        let mut n = 0;
+        each_table!(mut self.t, |x| n += x.len());
+        // One buffer for all the writes (market records average under 96
+        // bytes of key and value), so that it is not copied as it grows.
+        let mut out = WriteSet::with_capacity(n, 96 * n);
         let t = self.t;
         each_table!(move t, |x| x.write_back(&mut out));
         (out, self.events)

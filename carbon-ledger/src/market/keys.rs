@@ -31,14 +31,26 @@
 use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
 use crate::types::AccountId;
 
+/// Appends the key `mk/` prefix parts to `out`.
+fn k_into(out: &mut Vec<u8>, prefix: &str, parts: &[&[u8]]) {
+    out.extend_from_slice(b"mk/");
+    out.extend_from_slice(prefix.as_bytes());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+}
+
 fn k(prefix: &str, parts: &[&[u8]]) -> Vec<u8> {
     let len = 3 + prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
     let mut v = Vec::with_capacity(len);
-    v.extend_from_slice(b"mk/");
-    v.extend_from_slice(prefix.as_bytes());
-    for p in parts {
-        v.extend_from_slice(p);
-    }
+    k_into(&mut v, prefix, parts);
+    v
+}
+
+/// The key an appending key function builds, as a new vector.
+fn owned<K: ?Sized>(into: fn(&K, &mut Vec<u8>), key: &K) -> Vec<u8> {
+    let mut v = Vec::with_capacity(48);
+    into(key, &mut v);
     v
 }
 
@@ -60,7 +72,10 @@ fn inst_bytes(i: &Instrument) -> ([u8; 5], usize) {
 }
 
 pub(crate) fn account(a: &AccountId) -> Vec<u8> {
-    k("acct/", &[&a.0])
+    owned(account_into, a)
+}
+pub(crate) fn account_into(a: &AccountId, out: &mut Vec<u8>) {
+    k_into(out, "acct/", &[&a.0]);
 }
 pub(crate) fn nonce(a: &AccountId) -> Vec<u8> {
     nonce_key(a)
@@ -68,49 +83,86 @@ pub(crate) fn nonce(a: &AccountId) -> Vec<u8> {
 
 /// The state key of an account's next nonce.
 pub fn nonce_key(a: &AccountId) -> Vec<u8> {
-    k("nonce/", &[&a.0])
+    owned(nonce_into, a)
+}
+pub(crate) fn nonce_into(a: &AccountId, out: &mut Vec<u8>) {
+    k_into(out, "nonce/", &[&a.0]);
 }
 pub(crate) fn balance(a: &AccountId, asset: &Asset) -> Vec<u8> {
-    let (b, n) = asset_bytes(asset);
-    k("bal/", &[&a.0, &b[..n]])
+    owned(balance_into, &(*a, *asset))
+}
+pub(crate) fn balance_into(key: &(AccountId, Asset), out: &mut Vec<u8>) {
+    let (b, n) = asset_bytes(&key.1);
+    k_into(out, "bal/", &[&key.0.0, &b[..n]]);
 }
 pub(crate) fn supply(asset: &Asset) -> Vec<u8> {
     let (b, n) = asset_bytes(asset);
     k("supply/", &[&b[..n]])
 }
 pub(crate) fn seq(name: &str) -> Vec<u8> {
-    k("seq/", &[name.as_bytes()])
+    owned(seq_into, name)
+}
+pub(crate) fn seq_into(name: &str, out: &mut Vec<u8>) {
+    k_into(out, "seq/", &[name.as_bytes()]);
 }
 pub(crate) fn order(id: OrderId) -> Vec<u8> {
-    k("order/", &[&id.0.to_be_bytes()])
+    owned(order_into, &id)
+}
+pub(crate) fn order_into(id: &OrderId, out: &mut Vec<u8>) {
+    k_into(out, "order/", &[&id.0.to_be_bytes()]);
 }
 pub(crate) fn account_orders(a: &AccountId) -> Vec<u8> {
-    k("aord/", &[&a.0])
+    owned(account_orders_into, a)
+}
+pub(crate) fn account_orders_into(a: &AccountId, out: &mut Vec<u8>) {
+    k_into(out, "aord/", &[&a.0]);
 }
 pub(crate) fn prices(i: &Instrument, side: Side) -> Vec<u8> {
-    let (b, n) = inst_bytes(i);
-    k("px/", &[&b[..n], &[side.byte()]])
+    owned(prices_into, &(*i, side))
+}
+pub(crate) fn prices_into(key: &(Instrument, Side), out: &mut Vec<u8>) {
+    let (b, n) = inst_bytes(&key.0);
+    k_into(out, "px/", &[&b[..n], &[key.1.byte()]]);
 }
 pub(crate) fn level(i: &Instrument, side: Side, price: u64) -> Vec<u8> {
-    let (b, n) = inst_bytes(i);
-    k("lvl/", &[&b[..n], &[side.byte()], &price.to_be_bytes()])
+    owned(level_into, &(*i, side, price))
+}
+pub(crate) fn level_into(key: &(Instrument, Side, u64), out: &mut Vec<u8>) {
+    let (b, n) = inst_bytes(&key.0);
+    k_into(
+        out,
+        "lvl/",
+        &[&b[..n], &[key.1.byte()], &key.2.to_be_bytes()],
+    );
 }
 pub(crate) fn instrument(i: &Instrument) -> Vec<u8> {
+    owned(instrument_into, i)
+}
+pub(crate) fn instrument_into(i: &Instrument, out: &mut Vec<u8>) {
     let (b, n) = inst_bytes(i);
-    k("inst/", &[&b[..n]])
+    k_into(out, "inst/", &[&b[..n]]);
 }
 pub(crate) fn day(i: &Instrument, day: u64) -> Vec<u8> {
-    let (b, n) = inst_bytes(i);
-    k("day/", &[&b[..n], &day.to_be_bytes()])
+    owned(day_into, &(*i, day))
+}
+pub(crate) fn day_into(key: &(Instrument, u64), out: &mut Vec<u8>) {
+    let (b, n) = inst_bytes(&key.0);
+    k_into(out, "day/", &[&b[..n], &key.1.to_be_bytes()]);
 }
 pub(crate) fn trade(id: u64) -> Vec<u8> {
-    k("trade/", &[&id.to_be_bytes()])
+    owned(trade_into, &id)
+}
+pub(crate) fn trade_into(id: &u64, out: &mut Vec<u8>) {
+    k_into(out, "trade/", &[&id.to_be_bytes()]);
 }
 pub(crate) fn agreement(id: u64) -> Vec<u8> {
     k("agr/", &[&id.to_be_bytes()])
 }
 pub(crate) fn period(p: PeriodId) -> Vec<u8> {
-    k("period/", &[&p.0.to_be_bytes()])
+    owned(period_into, &p)
+}
+pub(crate) fn period_into(p: &PeriodId, out: &mut Vec<u8>) {
+    k_into(out, "period/", &[&p.0.to_be_bytes()]);
 }
 pub(crate) fn period_members(p: PeriodId) -> Vec<u8> {
     k("pmem/", &[&p.0.to_be_bytes()])

@@ -20,6 +20,7 @@ use foldhash::fast::RandomState;
 
 use super::error::MResult;
 use super::types::{Asset, Instrument, OrderId, PeriodId, Side};
+use super::wire::EncFn;
 use crate::state::{StateView, WriteSet};
 use crate::types::AccountId;
 
@@ -36,9 +37,6 @@ struct Slot<V> {
     written: bool,
     /// The transaction that last journaled it (0: none).
     tx: u32,
-    /// Its state key, if built already (when it was read from the base);
-    /// reused at write-back.
-    key: Option<Vec<u8>>,
 }
 
 /// The cache of one record kind, keyed natively.
@@ -47,12 +45,15 @@ pub(crate) struct Table<K, V> {
     /// The open transaction's first write of each key: the key and its
     /// slot before (`None`: it was not cached).
     undo: Vec<(K, Option<Slot<V>>)>,
-    key: fn(&K) -> Vec<u8>,
-    enc: fn(&V) -> Vec<u8>,
+    key: KeyFn<K>,
+    enc: EncFn<V>,
     dec: fn(&[u8]) -> MResult<V>,
-    /// Reused for the bytes of every base read.
-    buf: Vec<u8>,
+    /// Reused for the key and the bytes of every base read.
+    buf: (Vec<u8>, Vec<u8>),
 }
+
+/// Appends a record's state key to a buffer.
+pub(crate) type KeyFn<K> = fn(&K, &mut Vec<u8>);
 
 /// A cheap first sort key of a cache key, consistent with its `Ord`
 /// (`a.rank() < b.rank()` implies `a < b`; equal ranks fall back to
@@ -107,19 +108,21 @@ impl Rank for (Instrument, u64) {}
 impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
     /// An empty cache: `key` builds a record's state key (its byte order
     /// must be the order of `K`), `enc`/`dec` are its value codec.
-    pub(crate) fn new(
-        key: fn(&K) -> Vec<u8>,
-        enc: fn(&V) -> Vec<u8>,
-        dec: fn(&[u8]) -> MResult<V>,
-    ) -> Self {
+    pub(crate) fn new(key: KeyFn<K>, enc: EncFn<V>, dec: fn(&[u8]) -> MResult<V>) -> Self {
         Table {
             map: FastMap::default(),
             undo: Vec::new(),
             key,
             enc,
             dec,
-            buf: Vec::new(),
+            buf: (Vec::new(), Vec::new()),
         }
+    }
+
+    /// Records cached (read or written): at least as many as the
+    /// write-back writes.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
     }
 
     /// Makes room for `n` more records without growing the map.
@@ -129,25 +132,26 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
 
     fn slot<'t>(
         map: &'t mut FastMap<K, Slot<V>>,
-        buf: &mut Vec<u8>,
+        buf: &mut (Vec<u8>, Vec<u8>),
         k: &K,
         base: &dyn StateView,
-        key: fn(&K) -> Vec<u8>,
+        key: KeyFn<K>,
         dec: fn(&[u8]) -> MResult<V>,
     ) -> MResult<&'t mut Slot<V>> {
         match map.entry(k.clone()) {
             Entry::Occupied(o) => Ok(o.into_mut()),
             Entry::Vacant(v) => {
-                let kb = key(k);
-                let val = match base.get_into(&kb, buf)? {
-                    true => Some(dec(buf)?),
+                let (kb, vb) = buf;
+                kb.clear();
+                key(k, kb);
+                let val = match base.get_into(kb, vb)? {
+                    true => Some(dec(vb)?),
                     false => None,
                 };
                 Ok(v.insert(Slot {
                     val,
                     written: false,
                     tx: 0,
-                    key: Some(kb),
                 }))
             }
         }
@@ -211,7 +215,6 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
                     val: v,
                     written: true,
                     tx,
-                    key: None,
                 });
             }
         }
@@ -235,14 +238,14 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
     /// Adds the keys the open transaction wrote and their bytes (key plus
     /// encoded value; 0 for a delete) to `keys` and `bytes`.
     pub(crate) fn tx_cost(&self, keys: &mut u64, bytes: &mut u64) {
+        let mut b = Vec::new();
         for (k, _) in &self.undo {
-            let slot = self.map.get(k);
-            let key_len = match slot.and_then(|s| s.key.as_ref()) {
-                Some(kb) => kb.len(),
-                None => (self.key)(k).len(),
-            };
-            let val = slot.and_then(|s| s.val.as_ref());
-            let n = key_len + val.map_or(0, |v| (self.enc)(v).len());
+            b.clear();
+            (self.key)(k, &mut b);
+            if let Some(v) = self.map.get(k).and_then(|s| s.val.as_ref()) {
+                (self.enc)(v, &mut b);
+            }
+            let n = b.len();
             *keys = keys.saturating_add(1);
             *bytes = bytes.saturating_add(n as u64);
         }
@@ -258,11 +261,16 @@ impl<K: Ord + Hash + Clone + Rank, V: Clone> Table<K, V> {
                 .map(|(k, s)| (k.rank(), k, s)),
         );
         written.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        // Records average well under 64 bytes of key and value.
-        out.reserve(written.len(), 64 * written.len());
+        let (mut kb, mut vb) = self.buf;
         for (_, k, s) in written {
-            let key = s.key.take().unwrap_or_else(|| (self.key)(k));
-            out.write(&key, s.val.as_ref().map(self.enc).as_deref());
+            kb.clear();
+            (self.key)(k, &mut kb);
+            let val = s.val.as_ref().map(|v| {
+                vb.clear();
+                (self.enc)(v, &mut vb);
+                vb.as_slice()
+            });
+            out.write(&kb, val);
         }
     }
 }

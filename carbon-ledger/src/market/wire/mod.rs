@@ -20,18 +20,26 @@ pub(crate) fn dec_bcs<V: serde::de::DeserializeOwned>(b: &[u8]) -> MResult<V> {
     crate::codec::decode(b, MAX_VALUE_BYTES, "market record").map_err(|e| Fail::Fatal(e.into()))
 }
 
-/// Encodes a record as BCS (the one canonical encoding; presized so small
-/// records do not reallocate).
-pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
-    bcs::serialize_into(&mut out, v)
-        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
+/// Appends a record's encoding to a buffer.
+pub(crate) type EncFn<V> = fn(&V, &mut Vec<u8>);
+
+/// A record's encoding by an appending encoder, as a new vector.
+#[cfg(test)]
+pub(crate) fn owned<V>(enc: EncFn<V>, v: &V) -> Vec<u8> {
+    let mut out = Vec::new();
+    enc(v, &mut out);
     out
 }
 
+/// Appends a record as BCS (the one canonical encoding).
+pub(crate) fn enc_bcs<V: serde::Serialize>(v: &V, out: &mut Vec<u8>) {
+    bcs::serialize_into(out, v)
+        .expect("invariant: market records are BCS-encodable (no maps, lengths < 2^31)");
+}
+
 /// BCS of a `u64`: 8 bytes little-endian.
-pub(crate) fn enc_u64(v: &u64) -> Vec<u8> {
-    v.to_le_bytes().to_vec()
+pub(crate) fn enc_u64(v: &u64, out: &mut Vec<u8>) {
+    put_u64(out, *v);
 }
 
 /// Decodes a BCS `u64` (exactly 8 bytes; anything else fails as BCS does).
@@ -44,8 +52,8 @@ pub(crate) fn dec_u64(b: &[u8]) -> MResult<u64> {
 
 /// BCS of a list of `u64`s (or of newtypes of one): ULEB128 length, then
 /// each 8 bytes little-endian.
-pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(5 + 8 * items.len());
+pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>, out: &mut Vec<u8>) {
+    out.reserve(5 + 8 * items.len());
     let mut n = items.len() as u64;
     loop {
         let byte = (n & 0x7f) as u8;
@@ -59,7 +67,6 @@ pub(crate) fn enc_u64_list(items: impl ExactSizeIterator<Item = u64>) -> Vec<u8>
     for x in items {
         out.extend_from_slice(&x.to_le_bytes());
     }
-    out
 }
 
 /// Decodes a BCS list of `u64`s. The common case — a minimal ULEB128
@@ -103,25 +110,22 @@ fn put_instrument(out: &mut Vec<u8>, i: &Instrument) {
 }
 
 /// BCS of an [`Order`].
-pub(crate) fn enc_order(o: &Order) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96);
-    put_u64(&mut out, o.id.0);
+pub(crate) fn enc_order(o: &Order, out: &mut Vec<u8>) {
+    put_u64(out, o.id.0);
     out.extend_from_slice(&o.owner.0);
-    put_instrument(&mut out, &o.instrument);
+    put_instrument(out, &o.instrument);
     out.push(o.side.byte());
     for v in [o.price, o.quantity, o.remaining, o.escrow, o.placed_at.0] {
-        put_u64(&mut out, v);
+        put_u64(out, v);
     }
-    out
 }
 
 /// BCS of a [`Trade`].
-pub(crate) fn enc_trade(t: &Trade) -> Vec<u8> {
-    let mut out = Vec::with_capacity(112);
-    put_u64(&mut out, t.id.0);
-    put_instrument(&mut out, &t.instrument);
-    put_u64(&mut out, t.price);
-    put_u64(&mut out, t.quantity);
+pub(crate) fn enc_trade(t: &Trade, out: &mut Vec<u8>) {
+    put_u64(out, t.id.0);
+    put_instrument(out, &t.instrument);
+    put_u64(out, t.price);
+    put_u64(out, t.quantity);
     out.extend_from_slice(&t.buyer.0);
     out.extend_from_slice(&t.seller.0);
     match t.taker_side {
@@ -131,16 +135,13 @@ pub(crate) fn enc_trade(t: &Trade) -> Vec<u8> {
             out.push(s.byte());
         }
     }
-    put_u64(&mut out, t.time.0);
-    out
+    put_u64(out, t.time.0);
 }
 
 /// BCS of a [`Holding`]: two `u64`s.
-pub(crate) fn enc_holding(h: &Holding) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16);
-    put_u64(&mut out, h.balance);
-    put_u64(&mut out, h.escrow);
-    out
+pub(crate) fn enc_holding(h: &Holding, out: &mut Vec<u8>) {
+    put_u64(out, h.balance);
+    put_u64(out, h.escrow);
 }
 
 /// Decodes a stored [`Holding`] (exactly 16 bytes, as BCS).

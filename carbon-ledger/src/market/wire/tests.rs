@@ -71,14 +71,14 @@ fn mangle(mut b: Vec<u8>, at: usize, byte: u8, cut: usize) -> Vec<u8> {
 proptest! {
     #[test]
     fn order_encoding_is_exactly_bcs_and_decodes_back(o in order()) {
-        let bytes = enc_order(&o);
+        let bytes = owned(enc_order, &o);
         prop_assert_eq!(&bytes, &codec::encode(&o));
         prop_assert_eq!(dec_order(&bytes).ok(), Some(o));
     }
 
     #[test]
     fn trade_encoding_is_exactly_bcs_and_decodes_back(t in trade()) {
-        let bytes = enc_trade(&t);
+        let bytes = owned(enc_trade, &t);
         prop_assert_eq!(&bytes, &codec::encode(&t));
         prop_assert_eq!(dec_trade(&bytes).ok(), Some(t));
     }
@@ -86,7 +86,7 @@ proptest! {
     #[test]
     fn holding_encoding_is_exactly_bcs_and_decodes_back(balance in any::<u64>(), escrow in any::<u64>(), cut in 0usize..17) {
         let h = Holding { balance, escrow };
-        let bytes = enc_holding(&h);
+        let bytes = owned(enc_holding, &h);
         prop_assert_eq!(&bytes, &codec::encode(&h));
         prop_assert_eq!(dec_holding(&bytes).ok(), Some(h));
         let short = &bytes[..16 - cut.min(16)];
@@ -97,7 +97,7 @@ proptest! {
     fn order_decoder_agrees_with_bcs_on_mangled_bytes(
         o in order(), at in any::<usize>(), byte in any::<u8>(), cut in 0usize..3
     ) {
-        let b = mangle(enc_order(&o), at, byte, cut);
+        let b = mangle(owned(enc_order, &o), at, byte, cut);
         prop_assert_eq!(dec_order(&b).ok(), dec_bcs::<Order>(&b).ok());
     }
 
@@ -105,7 +105,7 @@ proptest! {
     fn trade_decoder_agrees_with_bcs_on_mangled_bytes(
         t in trade(), at in any::<usize>(), byte in any::<u8>(), cut in 0usize..3
     ) {
-        let b = mangle(enc_trade(&t), at, byte, cut);
+        let b = mangle(owned(enc_trade, &t), at, byte, cut);
         prop_assert_eq!(dec_trade(&b).ok(), dec_bcs::<Trade>(&b).ok());
     }
 }
@@ -118,14 +118,18 @@ mod scalars {
         for n in [0usize, 1, 127, 128, 300, 20_000] {
             let v: Vec<u64> = (0..n as u64).map(|i| i * 0x0101_0101_0101).collect();
             assert_eq!(
-                enc_u64_list(v.iter().copied()),
+                {
+                    let mut b = Vec::new();
+                    enc_u64_list(v.iter().copied(), &mut b);
+                    b
+                },
                 codec::encode(&v),
                 "{n} items"
             );
         }
         for x in [0u64, 1, u64::MAX, 0x1234_5678_9abc] {
-            assert_eq!(enc_u64(&x), codec::encode(&x));
-            assert_eq!(dec_u64(&enc_u64(&x)).ok(), Some(x));
+            assert_eq!(owned(enc_u64, &x), codec::encode(&x));
+            assert_eq!(dec_u64(&owned(enc_u64, &x)).ok(), Some(x));
         }
         assert!(dec_u64(&[1, 2, 3]).is_err());
         assert!(dec_u64(&[0; 9]).is_err());
@@ -136,7 +140,7 @@ mod scalars {
             assert_eq!(dec_u64_list(&codec::encode(&v)).ok(), Some(v));
         }
         let rec = (7u32, String::from("name"), Some(3u64));
-        assert_eq!(enc_bcs(&rec), codec::encode(&rec));
+        assert_eq!(owned(enc_bcs, &rec), codec::encode(&rec));
     }
 }
 
