@@ -104,7 +104,7 @@ impl Tables {
                 |b| Ok(b.to_vec()),
             ),
             nonce: Table::new(keys::nonce_into, enc_u64, dec_u64),
-            acct: Table::new(keys::account_into, enc, dec_bcs),
+            acct: Table::new(keys::account_into, enc, wire::dec_account),
             bal: Table::new(keys::balance_into, wire::enc_holding, wire::dec_holding),
             seq: Table::new(|k, out| keys::seq_into(k, out), enc_u64, dec_u64),
             order: Table::new(keys::order_into, wire::enc_order, wire::dec_order),

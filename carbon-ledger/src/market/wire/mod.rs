@@ -1,13 +1,16 @@
 //! The value codecs of the market's typed caches: BCS (the one canonical
 //! encoding) through `bcs`, and hand-written BCS for the records the order
 //! path reads and writes most — `u64`s, lists of them, [`Order`],
-//! [`Trade`] and [`Holding`]: byte for byte what `bcs` produces (serde
+//! [`Trade`] and [`Holding`] (and a decoder of [`AccountRecord`]): byte for byte what `bcs` produces (serde
 //! writes a 32-byte account one byte at a time), and decoders that read
 //! the canonical form directly and hand anything else to `bcs`, so they
 //! accept and reject exactly what it does. Tests compare both ways.
 
 use super::error::{Fail, MResult};
-use super::types::{Holding, Instrument, Order, OrderId, PeriodId, Side, Trade, TradeId};
+use super::types::{
+    AccountRecord, AccountStatus, Holding, Instrument, Order, OrderId, PeriodId, Role, Side, Trade,
+    TradeId,
+};
 use crate::state::MAX_VALUE_BYTES;
 use crate::types::{AccountId, TimestampMs};
 
@@ -223,6 +226,47 @@ fn trade_fast(b: &[u8]) -> Option<Trade> {
         time: TimestampMs(c.u64()?),
     };
     c.0.is_empty().then_some(t)
+}
+
+/// The common case of a stored [`AccountRecord`]: a name of under 128
+/// bytes (a one-byte length), so that anything else goes to `bcs`.
+fn account_fast(b: &[u8]) -> Option<AccountRecord> {
+    let mut c = Cur(b);
+    let len = c.byte()?;
+    if len >= 0x80 || c.0.len() < usize::from(len) {
+        return None;
+    }
+    let (name, rest) = c.0.split_at(usize::from(len));
+    let name = std::str::from_utf8(name).ok()?.to_owned();
+    c.0 = rest;
+    let status = match c.byte()? {
+        0 => AccountStatus::Free,
+        1 => AccountStatus::Approved(match c.byte()? {
+            0 => Role::Enterprise,
+            1 => Role::ResourceHolder,
+            2 => Role::Verifier,
+            _ => return None,
+        }),
+        _ => return None,
+    };
+    let frozen = match c.byte()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let registered_at = TimestampMs(c.u64()?);
+    c.0.is_empty().then_some(AccountRecord {
+        name,
+        status,
+        frozen,
+        registered_at,
+    })
+}
+
+/// Decodes a stored [`AccountRecord`] (as BCS does): read for every
+/// order's trader check.
+pub(crate) fn dec_account(b: &[u8]) -> MResult<AccountRecord> {
+    account_fast(b).map_or_else(|| dec_bcs(b), Ok)
 }
 
 /// Decodes a stored [`Order`] (as BCS does).

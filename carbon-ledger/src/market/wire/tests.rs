@@ -57,6 +57,23 @@ fn trade() -> impl Strategy<Value = Trade> {
         })
 }
 
+fn account() -> impl Strategy<Value = AccountRecord> {
+    let status = prop_oneof![
+        Just(AccountStatus::Free),
+        Just(AccountStatus::Approved(Role::Enterprise)),
+        Just(AccountStatus::Approved(Role::ResourceHolder)),
+        Just(AccountStatus::Approved(Role::Verifier)),
+    ];
+    ("\\PC{0,40}", status, any::<bool>(), any::<u64>()).prop_map(|(name, status, frozen, t)| {
+        AccountRecord {
+            name,
+            status,
+            frozen,
+            registered_at: TimestampMs(t),
+        }
+    })
+}
+
 /// Flips one byte or cuts the tail: the decoders must then agree with
 /// BCS (both reject, or both give the same record).
 fn mangle(mut b: Vec<u8>, at: usize, byte: u8, cut: usize) -> Vec<u8> {
@@ -91,6 +108,16 @@ proptest! {
         prop_assert_eq!(dec_holding(&bytes).ok(), Some(h));
         let short = &bytes[..16 - cut.min(16)];
         prop_assert_eq!(dec_holding(short).ok(), dec_bcs::<Holding>(short).ok());
+    }
+
+    #[test]
+    fn account_decoder_agrees_with_bcs_and_on_mangled_bytes(
+        a in account(), at in any::<usize>(), byte in any::<u8>(), cut in 0usize..3
+    ) {
+        let bytes = codec::encode(&a);
+        prop_assert_eq!(dec_account(&bytes).ok(), Some(a));
+        let b = mangle(bytes, at, byte, cut);
+        prop_assert_eq!(dec_account(&b).ok(), dec_bcs::<AccountRecord>(&b).ok());
     }
 
     #[test]
