@@ -37,19 +37,23 @@ macro_rules! bytes32 {
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
         pub struct $name(pub [u8; 32]);
 
-        /// Feeds the hasher the last 16 bytes as one 128-bit word (equal
-        /// values hash equally, as `Eq` requires). Every such id is a
-        /// digest, or a key or an EVM address (the last 20 bytes of a
-        /// contract's account) derived from one, so these bytes are as
-        /// spread as the whole: making two ids share them takes a
-        /// collision of a 128-bit truncation (about 2^64 work). Hashing one word is several times
-        /// cheaper than hashing 32 bytes, which the market's per-block
-        /// caches do tens of times per order.
+        /// Feeds the hasher the 32 bytes as two 128-bit words (equal
+        /// values hash equally, as `Eq` requires): all of them, because
+        /// ids can be chosen (a transfer names any 32 bytes as its
+        /// recipient), and ids sharing the hashed bytes would share a
+        /// bucket whatever the hasher's seed. Two words are several
+        /// times cheaper to hash than 32 bytes through the slice path,
+        /// which the market's per-block caches do tens of times per order.
         impl std::hash::Hash for $name {
             fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                let mut w = [0u8; 16];
-                w.copy_from_slice(&self.0[16..]);
-                state.write_u128(u128::from_le_bytes(w));
+                let (lo, hi) = self.0.split_at(16);
+                let word = |b: &[u8]| {
+                    let mut w = [0u8; 16];
+                    w.copy_from_slice(b);
+                    u128::from_le_bytes(w)
+                };
+                state.write_u128(word(lo));
+                state.write_u128(word(hi));
             }
         }
 

@@ -4,6 +4,7 @@
 //! in an [`Overlay`], whose [`WriteSet`] the store commits atomically with
 //! the block.
 
+mod buffer;
 mod lthash;
 mod mem;
 mod view;

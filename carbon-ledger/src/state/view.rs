@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::ops::Bound;
 
+use super::buffer::Buffer;
 use super::writes::WriteSet;
 use crate::error::Result;
 
@@ -75,7 +76,7 @@ pub(crate) fn scan_start<'k>(prefix: &'k [u8], start_after: Option<&'k [u8]>) ->
 /// transaction by dropping it, or keep it with [`Overlay::absorb`].
 pub struct Overlay<'a, V: StateView + ?Sized> {
     base: &'a V,
-    writes: WriteSet,
+    writes: Buffer,
 }
 
 impl<'a, V: StateView + ?Sized> Overlay<'a, V> {
@@ -83,33 +84,35 @@ impl<'a, V: StateView + ?Sized> Overlay<'a, V> {
     pub fn new(base: &'a V) -> Self {
         Overlay {
             base,
-            writes: WriteSet::new(),
+            writes: Buffer::default(),
         }
     }
 
     /// Buffers a write.
     pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
-        self.writes.put(key, value);
+        self.writes.write(key.into(), Some(value.into()));
     }
 
     /// Buffers a delete.
     pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
-        self.writes.delete(key);
+        self.writes.write(key.into(), None);
     }
 
-    /// Takes the writes of a nested overlay (e.g. a successful transaction).
+    /// Takes the writes of a nested overlay (e.g. a successful
+    /// transaction): linear in the block overall, whether it takes a few
+    /// writes at a time or large sets.
     pub fn absorb(&mut self, writes: WriteSet) {
-        self.writes.extend(writes);
+        self.writes.absorb(writes);
     }
 
-    /// The buffered writes so far.
-    pub fn writes(&self) -> &WriteSet {
-        &self.writes
+    /// A copy of the buffered writes so far.
+    pub fn writes(&self) -> WriteSet {
+        self.writes.to_writes()
     }
 
     /// Ends the overlay, returning its writes.
     pub fn into_writes(self) -> WriteSet {
-        self.writes
+        self.writes.into_writes()
     }
 }
 

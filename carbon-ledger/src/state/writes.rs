@@ -7,8 +7,11 @@
 //! appended to one byte buffer, and a sorted list of entries points into
 //! it: writes that arrive in key order (the market's write-back, a merge
 //! of two write sets) are appended in O(1); others are placed by binary
-//! search. A replaced value leaves its old bytes in the buffer until the
-//! set is merged into another; a write set lives for one block.
+//! search and shift the entries after them, so a large set written in
+//! random order costs O(n²) entry moves (an [`Overlay`](super::Overlay)
+//! keeps small writes in an ordered map for that reason). A replaced
+//! value leaves its old bytes in the buffer until the set is merged into
+//! another; a write set lives for one block.
 
 use std::fmt;
 use std::ops::{Bound, Range};
@@ -145,7 +148,8 @@ impl WriteSet {
     }
 
     /// Applies `other` on top of `self` (its writes win): one merge of
-    /// the two sorted lists.
+    /// the two sorted lists, O(both), so merging many small sets into a
+    /// large one is quadratic (see [`Overlay::absorb`](super::Overlay::absorb)).
     pub fn extend(&mut self, other: WriteSet) {
         if self.is_empty() {
             *self = other;
