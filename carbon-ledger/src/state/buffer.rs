@@ -10,10 +10,9 @@
 //! they reach a quarter of the merged set keeps both linear overall.
 
 use std::collections::BTreeMap;
-use std::iter::Peekable;
 use std::ops::Bound;
 
-use super::writes::WriteSet;
+use super::writes::{WriteSet, merge};
 
 /// Fewest small writes worth folding into the merged set.
 const MIN_FOLD: usize = 64;
@@ -75,10 +74,7 @@ impl Buffer {
             .recent
             .range::<[u8], _>((start, Bound::Unbounded))
             .map(|(k, v)| (k.as_slice(), v.as_deref()));
-        Merge {
-            newer: recent.peekable(),
-            older: self.merged.range_from(start).peekable(),
-        }
+        merge(recent, self.merged.range_from(start))
     }
 
     /// All the buffered writes, as one set.
@@ -92,40 +88,6 @@ impl Buffer {
         let mut w = self.merged.clone();
         w.extend(self.recent.clone().into_iter().collect());
         w
-    }
-}
-
-/// Two sorted streams of writes as one; on equal keys the newer wins.
-struct Merge<'s, A, B>
-where
-    A: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
-    B: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
-{
-    newer: Peekable<A>,
-    older: Peekable<B>,
-}
-
-impl<'s, A, B> Iterator for Merge<'s, A, B>
-where
-    A: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
-    B: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
-{
-    type Item = (&'s [u8], Option<&'s [u8]>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let order = match (self.newer.peek(), self.older.peek()) {
-            (Some((a, _)), Some((b, _))) => a.cmp(b),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, _) => return self.older.next(),
-        };
-        match order {
-            std::cmp::Ordering::Less => self.newer.next(),
-            std::cmp::Ordering::Greater => self.older.next(),
-            std::cmp::Ordering::Equal => {
-                self.older.next();
-                self.newer.next()
-            }
-        }
     }
 }
 

@@ -14,6 +14,7 @@
 //! another; a write set lives for one block.
 
 use std::fmt;
+use std::iter::Peekable;
 use std::ops::{Bound, Range};
 
 use super::view::{MAX_KEY_BYTES, MAX_VALUE_BYTES};
@@ -163,22 +164,7 @@ impl WriteSet {
             self.bytes.len() + other.bytes.len(),
         );
         let old = std::mem::take(self);
-        let (mut a, mut b) = (old.iter().peekable(), other.iter().peekable());
-        loop {
-            let next = match (a.peek(), b.peek()) {
-                (None, None) => break,
-                (Some(_), None) => a.next(),
-                (None, Some(_)) => b.next(),
-                (Some((ka, _)), Some((kb, _))) => match ka.cmp(kb) {
-                    std::cmp::Ordering::Less => a.next(),
-                    std::cmp::Ordering::Greater => b.next(),
-                    std::cmp::Ordering::Equal => {
-                        a.next();
-                        b.next()
-                    }
-                },
-            };
-            let (k, v) = next.expect("invariant: one side was peeked non-empty");
+        for (k, v) in merge(other.iter(), old.iter()) {
             out.write(k, v);
         }
         *self = out;
@@ -226,6 +212,53 @@ impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for WriteSet {
             w.write(&k, v.as_deref());
         }
         w
+    }
+}
+
+/// Two streams of writes sorted by key as one sorted stream; on equal
+/// keys the write from `newer` wins.
+pub(crate) fn merge<'s, A, B>(newer: A, older: B) -> Merge<'s, A, B>
+where
+    A: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
+    B: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
+{
+    Merge {
+        newer: newer.peekable(),
+        older: older.peekable(),
+    }
+}
+
+/// Two sorted streams of writes as one; on equal keys the newer wins.
+pub(crate) struct Merge<'s, A, B>
+where
+    A: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
+    B: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
+{
+    newer: Peekable<A>,
+    older: Peekable<B>,
+}
+
+impl<'s, A, B> Iterator for Merge<'s, A, B>
+where
+    A: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
+    B: Iterator<Item = (&'s [u8], Option<&'s [u8]>)>,
+{
+    type Item = (&'s [u8], Option<&'s [u8]>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let order = match (self.newer.peek(), self.older.peek()) {
+            (Some((a, _)), Some((b, _))) => a.cmp(b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => return self.older.next(),
+        };
+        match order {
+            std::cmp::Ordering::Less => self.newer.next(),
+            std::cmp::Ordering::Greater => self.older.next(),
+            std::cmp::Ordering::Equal => {
+                self.older.next();
+                self.newer.next()
+            }
+        }
     }
 }
 
